@@ -1,0 +1,66 @@
+"""Who may see what: every view gets its objects through these helpers.
+
+Another account's object is a 404 (not a 403), so ids reveal nothing. A user of the wrong
+role on a role's page gets a 403 that says whose page it is.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from .models import Lesson, SchoolClass, Task
+
+
+def teacher_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in as a teacher, or a 403 (anonymous users go to the login page)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_teacher:
+            raise PermissionDenied("This page is for teachers.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def student_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in as a student, or a 403 (anonymous users go to the login page)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_student:
+            raise PermissionDenied("This page is for students.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def get_class_for_teacher(user, pk: int) -> SchoolClass:
+    return get_object_or_404(SchoolClass.objects.for_teacher(user), pk=pk)
+
+
+def get_lesson_for_teacher(user, pk: int) -> Lesson:
+    """Any teacher may read any lesson of the library."""
+    if not user.is_teacher:
+        raise PermissionDenied("This page is for teachers.")
+    return get_object_or_404(Lesson, pk=pk)
+
+
+def get_own_lesson_for_teacher(user, pk: int) -> Lesson:
+    """Only the lesson's owner may change it; the shared seed lessons are copied first."""
+    return get_object_or_404(Lesson.objects.filter(owner=user), pk=pk)
+
+
+def get_task_for_teacher(user, pk: int) -> Task:
+    return get_object_or_404(Task.objects.for_teacher(user), pk=pk)
+
+
+def get_task_for_student(user, pk: int) -> Task:
+    return get_object_or_404(Task.objects.visible_to_student(user, timezone.now()), pk=pk)

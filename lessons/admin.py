@@ -1,0 +1,55 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from .models import Annotation, Lesson, Passage, SchoolClass, Task, Topic, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "full_name", "role", "is_staff", "is_active", "last_login"]
+    list_filter = ["role", "is_staff", "is_active"]
+    search_fields = ["username", "full_name", "first_name", "last_name", "email"]
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        ("Classroom", {"fields": ("role", "full_name", "must_change_password")}),
+    )
+    add_fieldsets = DjangoUserAdmin.add_fieldsets + (
+        ("Classroom", {"fields": ("role", "full_name")}),
+    )
+
+
+@admin.register(SchoolClass)
+class SchoolClassAdmin(admin.ModelAdmin):
+    list_display = ["name", "join_code", "created_at", "archived_at"]
+    search_fields = ["name"]
+    filter_horizontal = ["teachers"]
+
+
+class PassageInline(admin.StackedInline):
+    model = Passage
+    extra = 0
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):
+    list_display = ["title", "author", "publisher", "source_kind", "owner"]
+    search_fields = ["title", "author", "publisher"]
+    inlines = [PassageInline]
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(admin.ModelAdmin):
+    list_display = ["quote", "kind", "passage", "detached"]
+    list_filter = ["kind", "detached"]
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["title", "owner", "status", "opens_at", "due_at"]
+    list_filter = ["status"]
+    search_fields = ["title"]

@@ -1,0 +1,79 @@
+"""Playwright with the system's Chromium (no browser download), against pytest-django's live server.
+
+Outside CI, a machine without Chromium skips these tests with a message saying how to get it;
+CI sets GLF_REQUIRE_BROWSER=1 so that a missing browser fails instead.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.factories import TEST_PASSWORD
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = (
+            f"Browser tests need Chromium at {CHROMIUM}. On Debian or Ubuntu: "
+            "sudo apt-get install chromium (or set CHROMIUM_PATH to another Chromium)."
+        )
+        if os.environ.get("GLF_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: errors.append(message.text) if message.type == "error" else None,
+    )
+    page.js_errors = errors
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def log_in(page):
+    """Log in through the real form, as a user would."""
+
+    def log_in_as(user, password: str = TEST_PASSWORD):
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state()
+        return page
+
+    return log_in_as

@@ -1,0 +1,129 @@
+"""Factories for tests: the smallest valid objects, with product-like defaults."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from lessons.models import (
+    Annotation,
+    Enrolment,
+    Lesson,
+    Passage,
+    Question,
+    SchoolClass,
+    Task,
+    User,
+)
+
+TEST_PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Faker("name", locale="en_GB")
+    role = User.Role.STUDENT
+    password = factory.django.Password(TEST_PASSWORD)
+
+
+class TeacherFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"teacher{n}")
+    role = User.Role.TEACHER
+
+
+class StudentFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"student{n}")
+    role = User.Role.STUDENT
+
+
+class SchoolClassFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SchoolClass
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Class {n}")
+
+    @factory.post_generation
+    def teachers(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.teachers.add(*extracted)
+
+    @factory.post_generation
+    def students(obj, create, extracted, **kwargs):
+        if create and extracted:
+            for student in extracted:
+                Enrolment.objects.create(school_class=obj, student=student)
+
+
+class LessonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lesson
+
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    author = "A. Historian"
+    source_kind = Lesson.SourceKind.ESSAY
+
+
+class PassageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Passage
+
+    lesson = factory.SubFactory(LessonFactory)
+    order = factory.Sequence(lambda n: n)
+    heading = "The communes"
+    text = (
+        "In 1958 some 740,000 cooperatives were merged into about 26,000 People's Communes. "
+        "Private plots were abolished and work points replaced wages."
+    )
+
+
+class AnnotationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Annotation
+
+    passage = factory.SubFactory(PassageFactory)
+    kind = Annotation.Kind.KEY_TERM
+    start = 46
+    end = 61
+    quote = factory.LazyAttribute(lambda a: a.passage.text[a.start : a.end])
+    prefix = factory.LazyAttribute(lambda a: a.passage.text[max(0, a.start - 32) : a.start])
+    suffix = factory.LazyAttribute(lambda a: a.passage.text[a.end : a.end + 32])
+    note = "A large collective unit combining farming, industry and local government."
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Task
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Homework {n}")
+    owner = factory.SubFactory(TeacherFactory)
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+    status = Task.Status.PUBLISHED
+
+    @factory.post_generation
+    def classes(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.classes.add(*extracted)
+
+    @factory.post_generation
+    def lessons(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.lessons.add(*extracted)
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    task = factory.SubFactory(TaskFactory)
+    order = factory.Sequence(lambda n: n)
+    prompt = "Identify two features of the People's Communes."
+    max_marks = 2
+    answer_type = Question.AnswerType.SHORT
+    scheme_kind = Question.SchemeKind.POINTS
