@@ -132,10 +132,11 @@ def test_a_logged_in_user_opening_signup_goes_to_the_dashboard(teacher_client):
 
 
 def test_createsuperuser_makes_a_staff_teacher(db, monkeypatch):
+    # Unattended, as the README documents it for IT.
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "it_admin")
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "it@school.example")
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", NEW_PASSWORD)
-    call_command(
-        "createsuperuser", interactive=False, username="it_admin", email="it@school.example"
-    )
+    call_command("createsuperuser", interactive=False, verbosity=0)
     admin = User.objects.get(username="it_admin")
     assert admin.is_teacher
     assert admin.is_staff
@@ -309,6 +310,8 @@ def test_code_check_names_the_class_as_it_is_typed(client, school_class):
     assert 'id="join-next" hx-swap-oob="true"' in html
     assert "I am new here" in html
     assert f'name="code" value="{typed}"' in html
+    # The forms arrive while the student types: they must not take the focus away.
+    assert "autofocus" not in html
 
 
 def test_code_check_says_when_a_code_is_wrong(client, school_class):
@@ -318,8 +321,10 @@ def test_code_check_says_when_a_code_is_wrong(client, school_class):
     assert b"I am new here" not in response.content
 
 
-def test_code_check_says_nothing_about_an_empty_code(client, school_class):
-    response = client.get("/join/", {"code": "  "}, **HTMX)
+@pytest.mark.parametrize("typed", ["", "  ", "K7M"])
+def test_code_check_says_nothing_while_the_code_is_half_typed(client, school_class, typed):
+    response = client.get("/join/", {"code": typed}, **HTMX)
+    assert response.status_code == 200
     assert b"No class has this code" not in response.content
     assert b"Type the join code" not in response.content
 
@@ -408,6 +413,8 @@ def test_new_student_with_a_weak_password_is_told_at_the_field(client, school_cl
     )
     assert response.status_code == 422
     assert b"This password is entirely numeric" in response.content
+    # Next to the field where the password was chosen.
+    assert b'id="id_signup-password1_error"' in response.content
     assert not User.objects.filter(username="new_pupil").exists()
 
 

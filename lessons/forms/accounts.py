@@ -1,12 +1,19 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.urls import reverse
 
 from ..models import SchoolClass, User
 from ..services.classes import JoinError, check_join_code
 
 
-class TeacherSignUpForm(UserCreationForm):
+class PasswordErrorsAtTheFirstField:
+    """A weak password is reported at the field where it was chosen, not at the repeat."""
+
+    def validate_password_for_user(self, user, **kwargs):
+        super().validate_password_for_user(user, password_field_name="password1")
+
+
+class TeacherSignUpForm(PasswordErrorsAtTheFirstField, UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "full_name", "email")
@@ -20,7 +27,7 @@ class TeacherSignUpForm(UserCreationForm):
         self.fields["email"].help_text = "Used only to reset your password if you forget it."
 
 
-class StudentSignUpForm(UserCreationForm):
+class StudentSignUpForm(PasswordErrorsAtTheFirstField, UserCreationForm):
     """A student account: a username and a password, no e-mail address needed."""
 
     class Meta(UserCreationForm.Meta):
@@ -35,6 +42,17 @@ class StudentSignUpForm(UserCreationForm):
         self.fields["username"].widget.attrs.pop("autofocus", None)
         self.fields["full_name"].label = "Your name (optional)"
         self.fields["full_name"].help_text = "So your teacher knows who you are."
+        self.fields["password1"].label = "Choose a password"
+        self.fields["password2"].label = "Type the password again"
+        self.fields["password2"].help_text = ""
+
+
+class JoinLoginForm(AuthenticationForm):
+    """Log in on the join page; it appears while the code is being typed, so no autofocus."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.pop("autofocus", None)
 
 
 class JoinCodeForm(forms.Form):

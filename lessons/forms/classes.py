@@ -17,7 +17,8 @@ class AddStudentsForm(forms.Form):
         label="Students' names",
         required=False,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
+        # No wrapping, so that "line 7" in an error is the seventh line the teacher sees.
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "wrap": "off"}),
         help_text=(
             f"One name per line, up to {MAX_NAMES_AT_ONCE} at a time and "
             f"{MAX_NAME_LENGTH} characters each. You can paste a column from a spreadsheet."

@@ -2,14 +2,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from ..forms.accounts import JoinCodeForm, StudentSignUpForm, TeacherSignUpForm
+from ..forms.accounts import JoinCodeForm, JoinLoginForm, StudentSignUpForm, TeacherSignUpForm
+from ..models.classes import JOIN_CODE_LENGTH, normalise_join_code
 from ..services.accounts import sign_up_student_and_join, sign_up_teacher
 from ..services.classes import JoinError, JoinResult, join_class
 
@@ -113,12 +114,13 @@ def _join_get(request: HttpRequest) -> HttpResponse:
         request,
         code_form,
         show_sign_in=anonymous and valid,
-        login_form=AuthenticationForm(request, prefix="login"),
+        login_form=JoinLoginForm(request, prefix="login"),
         signup_form=StudentSignUpForm(prefix="signup"),
     )
     if request.htmx:
-        # While typing, an empty or half-typed code is not an error worth a red message.
-        context["code_error"] = code_form.errors.get("code") if raw_code.strip() else None
+        # While typing, a half-typed code is not an error worth a red message.
+        typed_enough = len(normalise_join_code(raw_code)) >= JOIN_CODE_LENGTH
+        context["code_error"] = code_form.errors.get("code") if typed_enough else None
         return render(request, "accounts/join.html#code_check_response", context)
     status = 422 if code_form.is_bound and not valid else 200
     return render(request, "accounts/join.html", context, status=status)
@@ -143,11 +145,11 @@ def _join_anonymous(request: HttpRequest) -> HttpResponse:
     code_ok = code_form.is_valid()
     code = code_form.cleaned_data.get("code", "")
     if action == "login" and code_ok:
-        login_form = AuthenticationForm(request, data=request.POST, prefix="login")
+        login_form = JoinLoginForm(request, data=request.POST, prefix="login")
     else:
         # Unbound, so that rendering it does not try the password (and count a failure)
         # when the code was the problem; the username is kept.
-        login_form = AuthenticationForm(
+        login_form = JoinLoginForm(
             request, prefix="login", initial={"username": request.POST.get("login-username", "")}
         )
     signup_form = StudentSignUpForm(
