@@ -114,6 +114,22 @@ def test_the_class_list_shows_only_the_teachers_own_classes(teacher_client, scho
     assert "Someone else" not in html
 
 
+def test_the_class_list_queries_do_not_grow_with_classes(
+    teacher_client, teacher, school_class, django_assert_num_queries
+):
+    teacher_client.get("/classes/")
+    with django_assert_num_queries(6):
+        teacher_client.get("/classes/")
+    for n in range(5):
+        SchoolClassFactory(
+            name=f"Extra {n}", teachers=[teacher], students=StudentFactory.create_batch(4)
+        )
+    SchoolClassFactory(name="Old", teachers=[teacher], archived_at=timezone.now())
+    with django_assert_num_queries(6):
+        html = teacher_client.get("/classes/").content.decode()
+    assert html.count('<th scope="row">') == 7
+
+
 # Creating, renaming, archiving
 
 
@@ -220,6 +236,7 @@ def test_regenerating_the_code_with_htmx_swaps_just_the_code(teacher_client, sch
     assert old not in html
     assert html.lstrip().startswith('<div id="join-code"')
     assert "The old code no longer works" in html
+    assert f"/join/?code={school_class.join_code}" in html
     assert "<html" not in html
 
 

@@ -125,7 +125,11 @@ def class_regenerate_code(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "classes/class_detail.html#join_code",
-            {"school_class": school_class, "code_changed": True},
+            {
+                "school_class": school_class,
+                "code_changed": True,
+                "join_url": request.build_absolute_uri(reverse("join")),
+            },
         )
     messages.success(request, f"The new join code is {code}. The old code no longer works.")
     return redirect("class_detail", pk=school_class.pk)
