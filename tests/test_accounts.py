@@ -3,6 +3,7 @@ and the dashboards."""
 
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import time_machine
@@ -401,6 +402,23 @@ def test_new_student_with_a_taken_username_is_told_at_the_field(client, school_c
     assert b'value="Sam_Student"' in response.content
     assert User.objects.filter(role=User.Role.STUDENT).count() == 1
     assert logged_in_user(client) is None
+
+
+def test_a_username_taken_at_the_same_moment_is_an_error_not_a_crash(client, school_class):
+    # Another student creates the same username between the form's check and the insert.
+    real_create_user = User.objects.create_user
+
+    def someone_else_first(**fields):
+        real_create_user(username=fields["username"], password="x-other-password")
+        return real_create_user(**fields)
+
+    with mock.patch.object(User.objects, "create_user", side_effect=someone_else_first):
+        response = client.post("/join/", signup_data(school_class.join_code))
+    assert response.status_code == 422
+    assert b"A user with that username already exists" in response.content
+    assert not Enrolment.objects.filter(
+        school_class=school_class, student__username="new_pupil"
+    ).exists()
 
 
 def test_new_student_with_a_weak_password_is_told_at_the_field(client, school_class):

@@ -199,10 +199,17 @@ def parse_names(text: str) -> list[str]:
     return names
 
 
+# Latin letters that Unicode does not decompose into a plain letter and an accent.
+_UNDECOMPOSABLE = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
+
+
 def username_base(full_name: str) -> str:
     """ "Zoë O'Brien-Smith" → "zoe.obrien.smith"; "" when no letter or digit survives."""
-    folded = unicodedata.normalize("NFKD", full_name).encode("ascii", "ignore").decode()
-    folded = re.sub(r"['’`]", "", folded.lower())
+    lowered = full_name.lower().translate(_UNDECOMPOSABLE)
+    folded = unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode()
+    folded = re.sub(r"['’`]", "", folded)
     words = re.findall(r"[a-z0-9]+", folded)
     return ".".join(words)[:USERNAME_BASE_LENGTH].strip(".")
 

@@ -4,6 +4,7 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
@@ -16,6 +17,7 @@ from ..services.classes import JoinError, JoinResult, join_class
 
 # Accounts made or logged in here did not come through the axes backend's authenticate().
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+USERNAME_TAKEN = "A user with that username already exists."
 
 
 @sensitive_post_parameters()
@@ -52,15 +54,20 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = TeacherSignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        teacher = sign_up_teacher(
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password1"],
-            full_name=form.cleaned_data["full_name"],
-            email=form.cleaned_data["email"],
-        )
-        login(request, teacher, backend=MODEL_BACKEND)
-        messages.success(request, "Your teacher account is ready. Start by creating a class.")
-        return redirect("home")
+        try:
+            teacher = sign_up_teacher(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+            )
+        except IntegrityError:
+            # Someone took the username between the form's check and the insert.
+            form.add_error("username", USERNAME_TAKEN)
+        else:
+            login(request, teacher, backend=MODEL_BACKEND)
+            messages.success(request, "Your teacher account is ready. Start by creating a class.")
+            return redirect("home")
     return render(
         request, "accounts/signup.html", {"form": form}, status=422 if form.is_bound else 200
     )
@@ -182,6 +189,8 @@ def _join_anonymous(request: HttpRequest) -> HttpResponse:
             )
         except JoinError as error:
             code_form.add_error("code", str(error))
+        except IntegrityError:
+            signup_form.add_error("username", USERNAME_TAKEN)
         else:
             login(request, student, backend=MODEL_BACKEND)
             _joined_message(request, result)
