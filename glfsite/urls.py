@@ -12,6 +12,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/password_change/", accounts.password_change, name="password_change"),
+    path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("lessons.urls")),
 ]

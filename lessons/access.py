@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Lesson, SchoolClass, Task
+from .models import Enrolment, Lesson, SchoolClass, Task, User
 
 
 def teacher_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -44,6 +44,17 @@ def student_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
 def get_class_for_teacher(user, pk: int) -> SchoolClass:
     return get_object_or_404(SchoolClass.objects.for_teacher(user), pk=pk)
+
+
+def get_enrolment_for_teacher(user, class_pk: int, student_pk: int) -> Enrolment:
+    """A student's place in one of the teacher's classes (404 if either is not theirs)."""
+    return get_object_or_404(
+        Enrolment.objects.select_related("school_class", "student").filter(
+            school_class__teachers=user, student__role=User.Role.STUDENT
+        ),
+        school_class_id=class_pk,
+        student_id=student_pk,
+    )
 
 
 def get_lesson_for_teacher(user, pk: int) -> Lesson:

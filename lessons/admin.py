@@ -13,8 +13,12 @@ class UserAdmin(DjangoUserAdmin):
         ("Classroom", {"fields": ("role", "full_name", "must_change_password")}),
     )
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
-        ("Classroom", {"fields": ("role", "full_name")}),
+        ("Classroom", {"fields": ("role", "full_name", "must_change_password")}),
     )
+
+    def get_changeform_initial_data(self, request):
+        # Staff mostly add teachers here (students join with a code or come from a list).
+        return {"role": User.Role.TEACHER, **super().get_changeform_initial_data(request)}
 
 
 @admin.register(SchoolClass)

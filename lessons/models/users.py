@@ -1,5 +1,13 @@
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+
+
+class UserManager(DjangoUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """The school's first admin (createsuperuser) is a teacher, so IT's admin can also teach."""
+        extra_fields.setdefault("role", User.Role.TEACHER)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -14,6 +22,8 @@ class User(AbstractUser):
     full_name = models.CharField(max_length=150, blank=True)
     # Set for accounts created with a one-time password (login cards, password resets).
     must_change_password = models.BooleanField(default=False)
+
+    objects = UserManager()
 
     class Meta:
         ordering = ["username"]

@@ -3,6 +3,7 @@ import sys
 
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
@@ -19,9 +20,13 @@ def home(request: HttpRequest) -> HttpResponse:
     """The dashboard: a teacher's classes, or a student's classes."""
     user = request.user
     if user.is_teacher:
-        classes = SchoolClass.objects.for_teacher(user).active()
+        classes = (
+            SchoolClass.objects.for_teacher(user)
+            .active()
+            .annotate(student_count=Count("enrolments", distinct=True))
+        )
         return render(request, "core/teacher_dashboard.html", {"classes": classes})
-    classes = SchoolClass.objects.for_student(user).active()
+    classes = SchoolClass.objects.for_student(user).active().prefetch_related("teachers")
     return render(request, "core/student_dashboard.html", {"classes": classes})
 
 
