@@ -576,9 +576,9 @@ def test_sealed_cards_open_only_unaltered_and_with_the_same_secret_key(settings)
     assert "abcd" not in token
     assert login_cards.unseal(token) == cards
 
-    raw = bytearray(base64.b64decode(token))
+    raw = bytearray(base64.urlsafe_b64decode(token))
     raw[-1] ^= 1
-    assert login_cards.unseal(base64.b64encode(bytes(raw)).decode()) is None
+    assert login_cards.unseal(base64.urlsafe_b64encode(bytes(raw)).decode()) is None
     assert login_cards.unseal("not base64!") is None
 
     settings.SECRET_KEY = "a-different-secret-key-" + "x" * 30

@@ -2,63 +2,39 @@
 
 Between the POST that makes the passwords and the page that shows them, they wait in the
 teacher's session. Sessions live in the database (and so in its backups), so the cards are
-sealed there: encrypted and authenticated with keys derived from SECRET_KEY, which is not in
-the database. Showing the cards removes them.
-
-The cipher is HMAC-SHA256 in counter mode (a keystream from a pseudo-random function) with
-a random nonce, then an HMAC over nonce and ciphertext: built from the standard library,
-because the project has no encryption library and this is its only use for one.
+sealed there with Fernet (AES with an HMAC, from the cryptography library) under a key
+derived from SECRET_KEY, which is not in the database. Showing the cards removes them.
 """
 
 import base64
 import json
-import secrets
 from collections.abc import MutableMapping
 
-from django.utils.crypto import constant_time_compare, salted_hmac
+from cryptography.fernet import Fernet, InvalidToken
+from django.utils.crypto import salted_hmac
 
 from .classes import LoginCard
 
 SESSION_KEY = "login_cards"
-_STREAM_SALT = "lessons.login_cards.stream"
-_MAC_SALT = "lessons.login_cards.mac"
-_NONCE_BYTES = 16
-_MAC_BYTES = 32
-_BLOCK_BYTES = 32
+_KEY_SALT = "lessons.login_cards.fernet"
 
 
-def _keystream(nonce: bytes, length: int) -> bytes:
-    blocks = []
-    for counter in range((length + _BLOCK_BYTES - 1) // _BLOCK_BYTES):
-        block = salted_hmac(_STREAM_SALT, nonce + counter.to_bytes(8, "big"), algorithm="sha256")
-        blocks.append(block.digest())
-    return b"".join(blocks)[:length]
-
-
-def _mac(nonce: bytes, ciphertext: bytes) -> bytes:
-    return salted_hmac(_MAC_SALT, nonce + ciphertext, algorithm="sha256").digest()
+def _fernet() -> Fernet:
+    key = salted_hmac(_KEY_SALT, "login cards", algorithm="sha256").digest()
+    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def seal(cards: list[LoginCard]) -> str:
     plain = json.dumps([[c.full_name, c.username, c.password] for c in cards]).encode()
-    nonce = secrets.token_bytes(_NONCE_BYTES)
-    ciphertext = bytes(a ^ b for a, b in zip(plain, _keystream(nonce, len(plain)), strict=True))
-    return base64.b64encode(nonce + _mac(nonce, ciphertext) + ciphertext).decode("ascii")
+    return _fernet().encrypt(plain).decode("ascii")
 
 
 def unseal(token: str) -> list[LoginCard] | None:
     """The cards, or None if the token was not sealed with this SECRET_KEY or was altered."""
     try:
-        raw = base64.b64decode(token.encode("ascii"), validate=True)
-    except (ValueError, AttributeError):
+        plain = _fernet().decrypt(token.encode("ascii"))
+    except (InvalidToken, ValueError, UnicodeEncodeError):
         return None
-    nonce = raw[:_NONCE_BYTES]
-    mac = raw[_NONCE_BYTES : _NONCE_BYTES + _MAC_BYTES]
-    ciphertext = raw[_NONCE_BYTES + _MAC_BYTES :]
-    if len(nonce) != _NONCE_BYTES or not constant_time_compare(mac, _mac(nonce, ciphertext)):
-        return None
-    keystream = _keystream(nonce, len(ciphertext))
-    plain = bytes(a ^ b for a, b in zip(ciphertext, keystream, strict=True))
     return [LoginCard(*fields) for fields in json.loads(plain)]
 
 
