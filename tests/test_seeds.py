@@ -136,6 +136,13 @@ def test_every_seed_lesson_has_at_least_ten_annotations_each_quoting_its_passage
             assert annotation.note.strip()
 
 
+def test_seed_annotations_do_not_overlap_so_a_reader_can_highlight_each(seeded):
+    for passage in Passage.objects.all():
+        spans = sorted(passage.annotations.values_list("start", "end"))
+        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            assert start >= end, passage.heading
+
+
 def test_annotation_notes_are_short_plain_paragraphs(seeded):
     for annotation in Annotation.objects.exclude(kind=Annotation.Kind.CITATION):
         sentences = re.findall(r"[.?!](?:[”’)])?(?=\s|$)", annotation.note)

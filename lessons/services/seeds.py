@@ -748,10 +748,12 @@ class SeedLessonResult:
     def line(self) -> str:
         if not self.loaded:
             return f"{self.key}: NOT loaded, {len(self.problems)} problem(s)"
+        passages = f"{self.passages} passages"
+        if not self.created:
+            passages += f" ({self.passages_changed} changed)"
         line = (
             f"{self.key}: {'created' if self.created else 'updated'} “{self.title}”: "
-            f"{self.passages} passages ({self.passages_changed} changed), "
-            f"{self.annotations} annotations, {self.questions} questions"
+            f"{passages}, {self.annotations} annotations, {self.questions} questions"
         )
         if self.spans_detached:
             line += f"; {self.spans_detached} teacher or student span(s) detached"
