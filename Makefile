@@ -21,6 +21,7 @@ run: export ALLOW_TEACHER_SIGNUP ?= 1
 run: $(STAMP)
 	@mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_seeds
 	$(BIN)/python manage.py setup_demo
 	@echo ""
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in with one of the logins above. Ctrl-C stops the server."

@@ -7,11 +7,13 @@ from django.utils import timezone
 
 from lessons.models import (
     Annotation,
+    Answer,
     Enrolment,
     Lesson,
     Passage,
     Question,
     SchoolClass,
+    Submission,
     Task,
     User,
 )
@@ -127,3 +129,20 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     max_marks = 2
     answer_type = Question.AnswerType.SHORT
     scheme_kind = Question.SchemeKind.POINTS
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Submission
+
+    task = factory.SubFactory(TaskFactory)
+    student = factory.SubFactory(StudentFactory)
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Answer
+
+    submission = factory.SubFactory(SubmissionFactory)
+    question = factory.SubFactory(QuestionFactory, task=factory.SelfAttribute("..submission.task"))
+    text = "The communes took away the peasants' incentive to work."
