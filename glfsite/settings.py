@@ -126,6 +126,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if not os.environ.get("DATABASE_URL"):
+    # The zero-set-up default: make its folder, so a fresh clone's manage.py just works.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers carry on while an autosave writes; the timeout rides out short locks.
     DATABASES["default"]["OPTIONS"] = {
