@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ..models import SchoolClass
+from ..services.tasks import dashboard_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,11 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_teacher:
         classes = SchoolClass.objects.for_teacher(user).active()
-        return render(request, "core/teacher_dashboard.html", {"classes": classes})
+        return render(
+            request,
+            "core/teacher_dashboard.html",
+            {"classes": classes, "task_overview": dashboard_tasks(teacher=user)},
+        )
     classes = SchoolClass.objects.for_student(user).active()
     return render(request, "core/student_dashboard.html", {"classes": classes})
 
