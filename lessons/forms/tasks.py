@@ -278,13 +278,13 @@ class PointForm(forms.Form):
 class LevelForm(forms.Form):
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     min_marks = forms.IntegerField(
-        label="From (marks)",
+        label="Lowest mark",
         min_value=0,
         max_value=MAX_QUESTION_MARKS,
         error_messages={"required": "Enter the level's lowest mark."},
     )
     max_marks = forms.IntegerField(
-        label="To (marks)",
+        label="Highest mark",
         min_value=0,
         max_value=MAX_QUESTION_MARKS,
         error_messages={"required": "Enter the level's highest mark."},
