@@ -261,6 +261,42 @@ def test_a_task_needs_a_class_of_the_teacher(teacher_client, school_class, other
     assert not Task.objects.exists()
 
 
+def test_a_time_that_does_not_exist_in_the_schools_zone_is_an_error(teacher_client, school_class):
+    # The clocks go forward at 01:00 on 29 March 2099 in London: 01:30 never happens.
+    response = teacher_client.post(
+        reverse("task_create"),
+        {
+            "title": "X",
+            "classes": [school_class.pk],
+            "opens_at": "2099-03-29T01:30",
+            "due_at": "2099-04-02T17:00",
+            "late_policy": "accept",
+        },
+    )
+    assert response.status_code == 422
+    assert "couldn’t be interpreted in time zone Europe/London" in response.content.decode()
+    assert not Task.objects.exists()
+
+
+def test_removing_a_lesson_that_questions_link_is_an_error_at_the_field(teacher_client, task):
+    passage = PassageFactory(lesson__title="OCR notes")
+    task.lessons.add(passage.lesson)
+    make_points_question(task=task).linked_passages.add(passage)
+    response = teacher_client.post(
+        reverse("task_edit", args=[task.pk]),
+        {
+            "title": task.title,
+            "classes": [c.pk for c in task.classes.all()],
+            "opens_at": "2099-07-01T09:00",
+            "due_at": "2099-07-02T09:00",
+            "late_policy": "accept",
+        },
+    )
+    assert response.status_code == 422
+    assert "Question 1 links passages of “OCR notes”" in response.content.decode()
+    assert list(task.lessons.all()) == [passage.lesson]
+
+
 def test_the_create_form_opens_now_by_default(teacher_client, school_class):
     html = teacher_client.get(reverse("task_create")).content.decode()
     now = timezone.localtime().strftime("%Y-%m-%dT%H:")
@@ -653,6 +689,25 @@ def test_without_javascript_the_confirmation_is_a_full_page(teacher_client, task
     )
     assert response.status_code == 409
     assert "<html" in response.content.decode()
+
+
+def test_the_new_question_form_folds_away_on_cancel_and_opens_on_error(teacher_client, task):
+    url = reverse("question_create", args=[task.pk])
+    closed = teacher_client.get(url + "?closed=1", **HTMX).content.decode()
+    assert closed.lstrip().startswith('<div id="new-question"')
+    assert '<details class="panel new-question__panel">' in closed
+    failed = teacher_client.post(url, question_data(prompt=""), **HTMX).content.decode()
+    assert '<details class="panel new-question__panel" open>' in failed
+    assert "Write the question students answer." in failed
+
+
+def test_a_tampered_formset_is_refused_with_a_message(teacher_client, task):
+    data = question_data(points=AIMS)
+    del data["new-points-TOTAL_FORMS"]
+    response = teacher_client.post(reverse("question_create", args=[task.pk]), data)
+    assert response.status_code == 422
+    assert "ManagementForm data is missing" in response.content.decode()
+    assert not Question.objects.exists()
 
 
 def test_cancel_shows_the_question_card_again(teacher_client, task):

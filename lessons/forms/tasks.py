@@ -667,7 +667,10 @@ class QuestionEditor:
     def has_errors(self) -> bool:
         if self.form.errors or any(self.section_errors.values()):
             return True
-        return any(any(form.errors for form in formset.forms) for formset in self.formsets.values())
+        formsets = self.formsets.values()
+        if any(formset.is_bound and formset.non_form_errors() for formset in formsets):
+            return True
+        return any(any(form.errors for form in formset.forms) for formset in formsets)
 
     def level_numbers(self) -> list[int]:
         return list(range(1, self.level_rows + 1))
