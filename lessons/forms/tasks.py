@@ -324,6 +324,8 @@ class ExemplarForm(forms.Form):
 
 
 SECTIONS = ("points", "levels", "exemplars")
+# More rows than any mark scheme needs; a bound on what a tampered form can make us build.
+MAX_ROWS = 100
 SECTION_FORMS = {"points": PointForm, "levels": LevelForm, "exemplars": ExemplarForm}
 NEW_EXTRA = {"points": 3, "levels": 3, "exemplars": 1}
 EDIT_EXTRA = {"points": 1, "levels": 1, "exemplars": 1}
@@ -359,6 +361,9 @@ def _formset(section: str, extra: int, **kwargs):
         extra=extra,
         can_delete=True,
         can_delete_extra=False,
+        max_num=MAX_ROWS,
+        absolute_max=MAX_ROWS,
+        validate_max=True,
     )
     return factory(**kwargs)
 
@@ -382,11 +387,9 @@ class QuestionEditor:
         initial=None,
         rows=None,
         extra=None,
-        focus: str | None = None,
     ):
         self.prefix = prefix
         self.question = question
-        self.focus = focus
         rows = rows or {section: [] for section in SECTIONS}
         extra = extra or (EDIT_EXTRA if question else NEW_EXTRA)
         self.form = QuestionForm(data, prefix=prefix, initial=initial, passages=passages)
@@ -411,9 +414,10 @@ class QuestionEditor:
 
     def _total(self, data, section: str) -> int:
         try:
-            return int(data.get(f"{self.prefix}-{section}-TOTAL_FORMS", 0))
+            total = int(data.get(f"{self.prefix}-{section}-TOTAL_FORMS", 0))
         except (TypeError, ValueError):
             return 0
+        return max(0, min(total, MAX_ROWS))
 
     @property
     def points(self):
@@ -517,7 +521,7 @@ class QuestionEditor:
         for name in SECTIONS:
             row_prefix = f"{editor_prefix}-{name}"
             try:
-                total = min(int(data.get(f"{row_prefix}-TOTAL_FORMS", 0)), 200)
+                total = max(0, min(int(data.get(f"{row_prefix}-TOTAL_FORMS", 0)), MAX_ROWS))
             except (TypeError, ValueError):
                 total = 0
             rows[name] = []
@@ -534,7 +538,6 @@ class QuestionEditor:
             initial=initial,
             rows=rows,
             extra=extra,
-            focus=section,
         )
         new_row = editor.formsets[section].forms[-1]
         first_field = {"points": "text", "levels": "min_marks", "exemplars": "mark"}[section]

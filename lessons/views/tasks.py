@@ -210,7 +210,7 @@ def task_set_status(request: HttpRequest, pk: int) -> HttpResponse:
     except TaskRuleError as refused:
         error = refused.message
     if request.htmx:
-        context = {**_task_totals(task), "status_error": error}
+        context = {**_task_totals(task), "status_error": error, "status_changed": True}
         return render(
             request,
             "tasks/task_detail.html#status",
@@ -421,6 +421,7 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except SchemeChangeNeedsConfirmation as needed:
             editor.needs_confirmation = (needed.answers_started, needed.answers_marked)
+            editor.form.fields["confirm_scheme_change"].widget.attrs["data-focus-me"] = ""
             return _editor_response(request, editor, task, 409)
         except SchemeInvalid as error:
             editor.apply_errors(error.errors)
