@@ -13,7 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Enrolment, Lesson, SchoolClass, Task, User
+from .models import Enrolment, Lesson, Question, SchoolClass, Task, User
+from .services.tasks import bank_questions
 
 
 def teacher_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -75,3 +76,14 @@ def get_task_for_teacher(user, pk: int) -> Task:
 
 def get_task_for_student(user, pk: int) -> Task:
     return get_object_or_404(Task.objects.visible_to_student(user, timezone.now()), pk=pk)
+
+
+def get_question_for_teacher(user, pk: int) -> Question:
+    """A question of one of the teacher's tasks (bank-only questions are not edited here)."""
+    questions = Question.objects.filter(task__in=Task.objects.for_teacher(user))
+    return get_object_or_404(questions.select_related("task"), pk=pk)
+
+
+def get_bank_question_for_teacher(user, pk: int) -> Question:
+    """A question of the bank as this teacher sees it (the shared ones and their own)."""
+    return get_object_or_404(bank_questions(teacher=user), pk=pk)

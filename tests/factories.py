@@ -9,7 +9,10 @@ from lessons.models import (
     Annotation,
     Answer,
     Enrolment,
+    Exemplar,
+    IndicativePoint,
     Lesson,
+    Level,
     Passage,
     Question,
     SchoolClass,
@@ -131,6 +134,45 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     scheme_kind = Question.SchemeKind.POINTS
 
 
+class BankQuestionFactory(QuestionFactory):
+    """A question kept only in the bank, as the seed lessons' questions are."""
+
+    task = None
+    lesson = factory.SubFactory(LessonFactory)
+    order = 0
+
+
+class IndicativePointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IndicativePoint
+
+    question = factory.SubFactory(QuestionFactory)
+    order = factory.Sequence(lambda n: n)
+    text = "Communes merged cooperatives into large collective units."
+    marks = 1
+
+
+class LevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Level
+
+    question = factory.SubFactory(QuestionFactory, scheme_kind=Question.SchemeKind.LEVELS)
+    number = 1
+    min_marks = 1
+    max_marks = 2
+    descriptor = "Simple statements with limited detail."
+
+
+class ExemplarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Exemplar
+
+    question = factory.SubFactory(QuestionFactory)
+    order = factory.Sequence(lambda n: n)
+    text = "There was a famine."
+    mark = 1
+
+
 class SubmissionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Submission
@@ -146,3 +188,69 @@ class AnswerFactory(factory.django.DjangoModelFactory):
     submission = factory.SubFactory(SubmissionFactory)
     question = factory.SubFactory(QuestionFactory, task=factory.SelfAttribute("..submission.task"))
     text = "The communes took away the peasants' incentive to work."
+
+
+# Seed 004's two practice questions, the two shapes of mark scheme.
+
+AIMS_PROMPT = "Identify two key aims of Mao Zedong's Great Leap Forward (1958–1962)."
+AIMS_POINTS = [
+    "To rapidly industrialise China and transform it into a modern socialist economy.",
+    "To increase agricultural production through collectivisation and the creation of "
+    "People's Communes.",
+    "To demonstrate the superiority of Chinese socialism and reduce reliance on the Soviet model.",
+]
+CONSEQUENCES_PROMPT = (
+    "Explain two significant consequences of the Great Leap Forward for China's economy and "
+    "society."
+)
+CONSEQUENCES_LEVELS = [
+    (
+        1,
+        1,
+        2,
+        "Simple statements with limited detail.\nMay identify consequences without explanation.",
+    ),
+    (2, 3, 4, "Clear explanation of one consequence OR limited explanation of two."),
+    (3, 5, 6, "Clear, developed explanation of two significant consequences."),
+]
+
+
+def make_points_question(**kwargs) -> Question:
+    """Seed 004's question 1: 2 marks, 1 mark per aim, three indicative points."""
+    kwargs.setdefault("prompt", AIMS_PROMPT)
+    question = QuestionFactory(
+        max_marks=2,
+        answer_type=Question.AnswerType.SHORT,
+        scheme_kind=Question.SchemeKind.POINTS,
+        marks_per_point=1,
+        **kwargs,
+    )
+    for order, text in enumerate(AIMS_POINTS):
+        IndicativePointFactory(question=question, order=order, text=text, marks=1)
+    return question
+
+
+def make_levels_question(**kwargs) -> Question:
+    """Seed 004's question 2: 6 marks in three levels, with exemplar answers."""
+    kwargs.setdefault("prompt", CONSEQUENCES_PROMPT)
+    question = QuestionFactory(
+        max_marks=6,
+        answer_type=Question.AnswerType.EXTENDED,
+        scheme_kind=Question.SchemeKind.LEVELS,
+        **kwargs,
+    )
+    levels = {
+        number: LevelFactory(
+            question=question, number=number, min_marks=low, max_marks=high, descriptor=text
+        )
+        for number, low, high, text in CONSEQUENCES_LEVELS
+    }
+    ExemplarFactory(question=question, level=levels[1], mark=1, text="There was a famine.")
+    ExemplarFactory(
+        question=question,
+        level=levels[2],
+        mark=3,
+        text="The Great Leap Forward caused widespread famine, leading to millions of deaths "
+        "between 1959 and 1962.",
+    )
+    return question

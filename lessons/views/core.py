@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ..models import SchoolClass
+from ..services.tasks import dashboard_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,11 @@ def home(request: HttpRequest) -> HttpResponse:
             .active()
             .annotate(student_count=Count("enrolments", distinct=True))
         )
-        return render(request, "core/teacher_dashboard.html", {"classes": classes})
+        return render(
+            request,
+            "core/teacher_dashboard.html",
+            {"classes": classes, "task_overview": dashboard_tasks(teacher=user)},
+        )
     classes = SchoolClass.objects.for_student(user).active().prefetch_related("teachers")
     return render(request, "core/student_dashboard.html", {"classes": classes})
 
