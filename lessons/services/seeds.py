@@ -30,8 +30,8 @@ from ..models import (
     Question,
     Topic,
 )
-from ..models.tasks import MAX_QUESTION_MARKS
 from .anchoring import make_anchor
+from .mark_schemes import ExemplarSpec, LevelSpec, PointSpec, Scheme, validate_scheme
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MARKER_RE = re.compile(r"^## +(?P<heading>.*?)(?: *\{\.(?P<kind>[A-Za-z_-]+)\})? *$")
@@ -167,68 +167,41 @@ def mark_scheme_problems(
     levels: Iterable[SeedLevel] = (),
     exemplars: Iterable[SeedExemplar] = (),
 ) -> list[str]:
-    """What is wrong with a mark scheme, in words a teacher understands; [] when it is sound.
+    """What is wrong with a seed question's mark scheme; [] when it is sound.
 
-    The tasks area owns the shared validator; this applies the same rules to plain data so
-    the seeds can be checked before anything is written.
+    The rules are the shared validator's (services.mark_schemes), so a seed question is held
+    to exactly what a teacher's question is held to in the task editor.
     """
-    points, levels, exemplars = list(points), list(levels), list(exemplars)
-    problems = []
-    if not 1 <= max_marks <= MAX_QUESTION_MARKS:
-        problems.append(f"the maximum mark must be from 1 to {MAX_QUESTION_MARKS}")
-        return problems
-    if scheme == Question.SchemeKind.POINTS:
-        if levels:
-            problems.append("a points-based scheme has no levels")
-        if not points:
-            problems.append("a points-based scheme needs at least one point")
-        if not 1 <= marks_per_point <= max_marks:
-            problems.append("marks per point must be at least 1 and at most the maximum")
-        for number, point in enumerate(points, 1):
-            if point.marks < 1:
-                problems.append(f"point {number} must be worth at least 1 mark")
-            if point.marks > max_marks:
-                problems.append(f"point {number} is worth more than the maximum")
-        for number, exemplar in enumerate(exemplars, 1):
-            if exemplar.level is not None:
-                problems.append(f"exemplar {number} names a level, but the scheme has none")
-            if not 0 <= exemplar.mark <= max_marks:
-                problems.append(f"exemplar {number}'s mark is not between 0 and {max_marks}")
-    elif scheme == Question.SchemeKind.LEVELS:
-        if points:
-            problems.append("a levels-based scheme has no points")
-        if not levels:
-            problems.append("a levels-based scheme needs at least one level")
-            return problems
-        numbers = [level.number for level in levels]
-        if numbers != list(range(1, len(levels) + 1)):
-            problems.append("levels must be numbered 1, 2, 3… in order")
-        for level in levels:
-            if level.min_marks > level.max_marks:
-                problems.append(f"level {level.number}'s range runs backwards")
-        if levels[0].min_marks not in (0, 1):
-            problems.append("the first level must start at 0 or 1 marks")
-        for lower, upper in zip(levels, levels[1:], strict=False):
-            if upper.min_marks != lower.max_marks + 1:
-                problems.append(
-                    f"levels {lower.number} and {upper.number} must meet without a gap or "
-                    "an overlap"
+    points, levels = list(points), list(levels)
+    if scheme == Question.SchemeKind.POINTS and levels:
+        return ["a points-based scheme has no levels"]
+    if scheme == Question.SchemeKind.LEVELS and points:
+        return ["a levels-based scheme has no points"]
+    errors = validate_scheme(
+        Scheme(
+            kind=scheme,
+            max_marks=max_marks,
+            marks_per_point=marks_per_point,
+            points=[
+                PointSpec(text=p.text, marks=p.marks, alternatives="\n".join(p.alternatives))
+                for p in points
+            ],
+            levels=[
+                LevelSpec(
+                    min_marks=level.min_marks,
+                    max_marks=level.max_marks,
+                    descriptor=level.descriptor,
+                    number=level.number,
                 )
-        if levels[-1].max_marks != max_marks:
-            problems.append(f"the top level must end at the maximum ({max_marks} marks)")
-        by_number = {level.number: level for level in levels}
-        for number, exemplar in enumerate(exemplars, 1):
-            level = by_number.get(exemplar.level)
-            if level is None:
-                problems.append(f"exemplar {number} must name one of the levels")
-            elif not level.min_marks <= exemplar.mark <= level.max_marks:
-                problems.append(
-                    f"exemplar {number}'s mark ({exemplar.mark}) is outside level "
-                    f"{level.number} ({level.min_marks}–{level.max_marks})"
-                )
-    else:
-        problems.append('the scheme must be "points" or "levels"')
-    return problems
+                for level in levels
+            ],
+            exemplars=[
+                ExemplarSpec(text=e.text, mark=e.mark, level=e.level, commentary=e.commentary)
+                for e in exemplars
+            ],
+        )
+    )
+    return [str(error) for error in errors]
 
 
 # --- Reading ------------------------------------------------------------------------------
