@@ -5,10 +5,11 @@ from io import StringIO
 from pathlib import Path
 
 from django.core.management import call_command
+from django.utils import timezone
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from lessons.models import Enrolment, SchoolClass, User
+from lessons.models import Enrolment, SchoolClass, Task, User
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,3 +67,28 @@ def test_without_demo_password_a_random_one_is_kept_for_the_next_run(
     call_command("setup_demo", stdout=output)
     assert password in output.getvalue()
     assert User.objects.get(username="student1").check_password(password)
+
+
+def test_setup_demo_sets_the_demo_class_a_published_task_from_the_seed_questions(db, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-pass-123")
+    call_command("load_seeds", stdout=StringIO())
+    output = StringIO()
+    call_command("setup_demo", stdout=output)
+    call_command("setup_demo", stdout=StringIO())
+
+    task = Task.objects.get()
+    assert task.status == Task.Status.PUBLISHED
+    assert task.due_at > timezone.now()
+    assert [q.scheme_kind for q in task.questions.order_by("order")] == ["points", "levels"]
+    assert all(q.copied_from is not None for q in task.questions.all())
+    student1 = User.objects.get(username="student1")
+    assert Task.objects.visible_to_student(student1, timezone.now()).get() == task
+    assert "homework: The Great Leap Forward" in output.getvalue()
+
+
+def test_setup_demo_without_seeds_still_makes_the_logins(db, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-pass-123")
+    output = StringIO()
+    call_command("setup_demo", stdout=output)
+    assert not Task.objects.exists()
+    assert "run manage.py load_seeds first" in output.getvalue()

@@ -1,14 +1,20 @@
 import os
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from lessons.models import Enrolment, SchoolClass, User
+from lessons.models import Enrolment, Question, SchoolClass, Task, User
+from lessons.services.tasks import create_task_from_bank
 
 DEMO_CLASS_NAME = "Demo class: 12H History"
 DEMO_TEACHER = ("teacher", "Ms Demo Teacher")
+DEMO_TASK_TITLE = "The Great Leap Forward: aims and consequences"
+# Seed 004's practice questions: one points-based, one levels-based mark scheme.
+DEMO_TASK_QUESTIONS = ["ocr-glf-q1-aims", "ocr-glf-q2-consequences"]
 DEMO_STUDENTS = [
     ("student1", "Ada Student"),
     ("student2", "Ben Student"),
@@ -45,6 +51,7 @@ class Command(BaseCommand):
                     username, full_name, role=User.Role.STUDENT, password=password
                 )
                 Enrolment.objects.get_or_create(school_class=school_class, student=student)
+            task = self.ensure_demo_task(teacher, school_class)
 
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {password})"))
@@ -52,6 +59,34 @@ class Command(BaseCommand):
         for username, _ in DEMO_STUDENTS:
             self.stdout.write(f"  student:  {username}")
         self.stdout.write(f"  class:    {school_class.name} (join code {school_class.join_code})")
+        if task is not None:
+            due = timezone.localtime(task.due_at).strftime("%A %d %B, %H:%M")
+            self.stdout.write(f"  homework: {task.title} (due {due})")
+        else:
+            self.stdout.write("  homework: none (run manage.py load_seeds first for the demo task)")
+
+    def ensure_demo_task(self, teacher: User, school_class: SchoolClass) -> Task | None:
+        """The demo class's homework from the seed questions; made once, kept afterwards."""
+        existing = Task.objects.filter(title=DEMO_TASK_TITLE, classes=school_class).first()
+        if existing is not None:
+            return existing
+        by_key = Question.objects.filter(task=None).in_bulk(
+            DEMO_TASK_QUESTIONS, field_name="seed_key"
+        )
+        if len(by_key) != len(DEMO_TASK_QUESTIONS):
+            return None
+        return create_task_from_bank(
+            owner=teacher,
+            title=DEMO_TASK_TITLE,
+            classes=[school_class],
+            questions=[by_key[key] for key in DEMO_TASK_QUESTIONS],
+            due_at=timezone.now() + timedelta(days=4),
+            instructions=(
+                "Read the OCR study notes on the Great Leap Forward, then answer both "
+                "questions. Use evidence from the source in your answers."
+            ),
+            publish=True,
+        )
 
     def ensure_user(self, username: str, full_name: str, *, role: str, password: str) -> User:
         user, created = User.objects.get_or_create(
