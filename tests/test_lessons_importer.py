@@ -211,7 +211,8 @@ def test_a_teacher_can_keep_a_line_by_deleting_its_rule():
 def test_markdown_headings_start_passages_and_hard_wrapped_lines_are_joined():
     text = (
         "# The communes\n\nIntro paragraph.\n\n## Organisation\n\n"
-        "A paragraph that was wrapped at a fixed width\nby the editor, as Markdown files often are\n"
+        "A paragraph that was wrapped at a fixed width\n"
+        "by the editor, as Markdown files often are\n"
         "in practice.\n\n## Results\n\n- one\n- two\n"
     )
     proposal = propose_lesson(text, "")

@@ -400,7 +400,11 @@ def _loose(text: str) -> tuple[str, list[int]]:
 
 
 class QuoteNotFound(ValueError):
-    """The quote is not in the passage, or is there more than once and which is unclear."""
+    """The quote is not in the passage."""
+
+
+class AmbiguousQuote(QuoteNotFound):
+    """The quote is in the passage more than once, and which one is meant is unclear."""
 
 
 def locate_quote(
@@ -440,13 +444,13 @@ def locate_quote(
         )
     if occurrence is not None:
         if not 1 <= occurrence <= len(spans):
-            raise QuoteNotFound(
+            raise AmbiguousQuote(
                 f"These words appear {len(spans)} time{'s' if len(spans) != 1 else ''} "
                 f"in this passage; choose an occurrence from 1 to {len(spans)}."
             )
         return spans[occurrence - 1]
     if len(spans) > 1:
-        raise QuoteNotFound(
+        raise AmbiguousQuote(
             f"These words appear {len(spans)} times in this passage. Say which one "
             "(occurrence 1 is the first), or select more words so they are unique."
         )

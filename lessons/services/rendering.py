@@ -150,6 +150,8 @@ class NoteView:
     can_edit: bool = False
     # The element id of the note's first highlight, to link back from the note to the text.
     highlight_id: str = ""
+    # Anything a page adds for its own template (e.g. a form to re-attach the note).
+    extra: dict = field(default_factory=dict)
 
     @property
     def mark(self) -> str:
@@ -163,6 +165,8 @@ class PassageView:
     notes: list[NoteView] = field(default_factory=list)
     detached: list[NoteView] = field(default_factory=list)
     linked: bool = False
+    # Anything a page adds for its own template (e.g. the teacher's annotation form).
+    extra: dict = field(default_factory=dict)
 
 
 def may_edit_annotation(user, annotation: Annotation, lesson_owner_id: int | None) -> bool:
@@ -238,3 +242,22 @@ def passage_views(
             )
         )
     return views
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    value: str
+    label: str
+    mark: str
+
+
+def legend_for(views: Iterable[PassageView] | None = None) -> list[LegendEntry]:
+    """The kinds of note (all of them, or those the passages use) with their marks."""
+    used = None
+    if views is not None:
+        used = {n.annotation.kind for view in views for n in view.notes}
+    return [
+        LegendEntry(value=value, label=label, mark=KIND_MARKS.get(value, ""))
+        for value, label in Annotation.Kind.choices
+        if used is None or value in used
+    ]
