@@ -135,14 +135,15 @@ def _tools(
             view.extra["create_open"] = open_create == passage.pk
         if editing is not None and editing.passage_id == passage.pk:
             view.extra["editing_id"] = editing.pk
-            view.extra["edit_form"] = (
-                bound
-                if isinstance(bound, AnnotationEditForm)
-                else AnnotationEditForm(
+            if isinstance(bound, AnnotationEditForm):
+                view.extra["edit_form"] = bound
+            else:
+                form = AnnotationEditForm(
                     initial={"kind": editing.kind, "note": editing.note},
                     prefix=f"edit-{editing.pk}",
                 )
-            )
+                form.fields["note"].widget.attrs["autofocus"] = True
+                view.extra["edit_form"] = form
         for note in view.detached:
             if isinstance(bound, ReattachForm) and bound.annotation.pk == note.annotation.pk:
                 note.extra["reattach_form"] = bound
@@ -280,17 +281,22 @@ def passage_edit(request: HttpRequest, pk: int) -> HttpResponse:
             report = update_passage(passage=passage, **form.cleaned_data)
             message = "Passage saved."
             if report.moved:
-                message += f" {report.moved} note{'s' if report.moved != 1 else ''} moved "
-                message += "with their words."
+                message += (
+                    " 1 note moved with its words."
+                    if report.moved == 1
+                    else f" {report.moved} notes moved with their words."
+                )
             if report.detached:
                 message += (
-                    f" {report.detached} note{'s' if report.detached != 1 else ''} lost "
-                    "their words and {} listed for you to re-attach.".format(
-                        "is" if report.detached == 1 else "are"
-                    )
+                    " 1 note lost its words and is listed for you to re-attach."
+                    if report.detached == 1
+                    else f" {report.detached} notes lost their words and are listed for you "
+                    "to re-attach."
                 )
             return _done(request, passage, message, anchor=f"passage-{passage.pk}")
         _focus_first_error(form)
+    else:
+        form.fields["text"].widget.attrs["autofocus"] = True
     context = {"passage": passage, "form": form, "span_count": len(spans_of(passage))}
     return _render(
         request,
