@@ -775,3 +775,43 @@ def test_splitting_again_applies_edited_rules_to_the_original_text(teacher_clien
     # No longer removed as furniture, the line is now taken for a heading above the title.
     assert "Download paper" not in response.context["removed"]
     assert "Download paper (a heading above the title)" in response.context["removed"]
+
+
+def test_the_import_still_checks_the_csrf_token(teacher):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(teacher)
+    response = client.post(reverse("lesson_import"), {"step": "propose", "text": RAW_ESSAY})
+    assert response.status_code == 403
+    page = client.get(reverse("lesson_import"))
+    token = page.cookies["csrftoken"].value
+    response = client.post(
+        reverse("lesson_import"),
+        {"step": "propose", "text": RAW_ESSAY, "rules": "", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 200
+
+
+def test_a_note_is_also_a_partial_and_a_passage_block_can_be_fetched_again(
+    teacher_client, teacher, own_lesson
+):
+    passage = passage_of(own_lesson)
+    note = AnnotationFactory(passage=passage, author=teacher, **span(TEXT, "work points"))
+    partial = teacher_client.get(
+        reverse("annotation_detail", args=[note.pk]), headers={"HX-Request": "true"}
+    )
+    assert partial.text.lstrip().startswith(f'<li class="note note--key_term" id="note-{note.pk}"')
+    block = teacher_client.get(
+        reverse("lesson_detail", args=[own_lesson.pk]),
+        {"passage": passage.pk},
+        headers={"HX-Request": "true"},
+    )
+    assert block.text.lstrip().startswith('<section class="passage-block')
+    other = PassageFactory()
+    missing = teacher_client.get(
+        reverse("lesson_detail", args=[own_lesson.pk]),
+        {"passage": other.pk},
+        headers={"HX-Request": "true"},
+    )
+    assert missing.status_code == 404

@@ -602,6 +602,7 @@ def _lesson_import(request: HttpRequest) -> HttpResponse:
     formset = ReviewPassageFormSet(request.POST, prefix="passages")
     valid = details_form.is_valid() & formset.is_valid()
     passages = []
+    notice = ""
     if formset.is_valid():
         for form in formset.forms:
             if not form.cleaned_data.get("text"):
@@ -610,6 +611,7 @@ def _lesson_import(request: HttpRequest) -> HttpResponse:
             passages.append(ProposedPassage(**form.cleaned_data))
         if not passages:
             valid = False
+            notice = "A lesson needs at least one passage: split the text again."
     if not valid:
         _focus_first_error(details_form)
         return _review_page(
@@ -619,7 +621,7 @@ def _lesson_import(request: HttpRequest) -> HttpResponse:
             details_form=details_form,
             passages=passages,
             removed=proposal.removed,
-            notice="" if passages else "A lesson needs at least one passage.",
+            notice=notice,
             formset=formset,
             status=422,
         )
