@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from django.db import transaction
 
-from ..models.library import ANCHOR_CONTEXT_CHARS, Passage
+from ..models import Annotation, EvidenceLink, KeyEvidence, Passage
+from ..models.library import ANCHOR_CONTEXT_CHARS
 
 # An exact occurrence of the quote is taken if its surroundings look like the old ones at
 # least this much (0–1, difflib ratio of the context either side)...
@@ -305,8 +306,6 @@ def normalise_passage_text(text: str) -> str:
 
 def spans_of(passage: Passage) -> list:
     """Every span anchored to the passage: notes, students' evidence, mark-scheme evidence."""
-    from ..models import Annotation, EvidenceLink, KeyEvidence
-
     return [
         *Annotation.objects.filter(passage=passage),
         *EvidenceLink.objects.filter(passage=passage),

@@ -541,6 +541,7 @@ def lesson_import(request: HttpRequest) -> HttpResponse:
 
 @csrf_protect
 def _lesson_import(request: HttpRequest) -> HttpResponse:
+    """The import's three steps; POST "step" says which form was sent."""
     if request.method == "GET" or request.POST.get("step") not in ("propose", "review"):
         return render(request, "lessons/lesson_import.html", {"form": ImportSourceForm()})
 
