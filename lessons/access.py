@@ -9,11 +9,12 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Enrolment, Lesson, Question, SchoolClass, Task, User
+from .models import Annotation, Enrolment, Lesson, Passage, Question, SchoolClass, Task, User
 from .services.tasks import bank_questions
 
 
@@ -68,6 +69,38 @@ def get_lesson_for_teacher(user, pk: int) -> Lesson:
 def get_own_lesson_for_teacher(user, pk: int) -> Lesson:
     """Only the lesson's owner may change it; the shared seed lessons are copied first."""
     return get_object_or_404(Lesson.objects.filter(owner=user), pk=pk)
+
+
+def get_passage_for_teacher(user, pk: int) -> Passage:
+    """Any teacher may read any passage, and annotate it."""
+    if not user.is_teacher:
+        raise PermissionDenied("This page is for teachers.")
+    return get_object_or_404(Passage.objects.select_related("lesson"), pk=pk)
+
+
+def get_own_passage_for_teacher(user, pk: int) -> Passage:
+    """Only the lesson's owner may change a passage's text."""
+    return get_object_or_404(
+        Passage.objects.select_related("lesson").filter(lesson__owner=user), pk=pk
+    )
+
+
+def get_annotation_for_teacher(user, pk: int) -> Annotation:
+    """Any teacher may read any note of the library."""
+    if not user.is_teacher:
+        raise PermissionDenied("This page is for teachers.")
+    return get_object_or_404(Annotation.objects.select_related("passage__lesson", "author"), pk=pk)
+
+
+def get_editable_annotation_for_teacher(user, pk: int) -> Annotation:
+    """A note its author or the lesson's owner may change; the shared seed notes (no
+    author) are changed in a copy of the lesson."""
+    return get_object_or_404(
+        Annotation.objects.select_related("passage__lesson", "author").filter(
+            Q(author=user) | Q(passage__lesson__owner=user)
+        ),
+        pk=pk,
+    )
 
 
 def get_task_for_teacher(user, pk: int) -> Task:

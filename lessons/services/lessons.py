@@ -1,0 +1,183 @@
+"""Domain actions on lessons, passages and annotations (called by views, commands and tests).
+
+Who may do what is decided before these are called (lessons/access.py); these only act.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ..models import Annotation, Lesson, Passage
+from .anchoring import ReanchorReport, make_anchor, normalise_passage_text, update_passage_text
+from .importer import ProposedPassage
+
+LESSON_DETAIL_FIELDS = [
+    "title",
+    "summary",
+    "author",
+    "publisher",
+    "source_url",
+    "source_date",
+    "source_kind",
+    "attribution_note",
+]
+
+
+def create_lesson(*, owner, details: dict, passages: Sequence[ProposedPassage]) -> Lesson:
+    """A new lesson of the owner's, with its passages in order, all or nothing."""
+    with transaction.atomic():
+        lesson = Lesson.objects.create(
+            owner=owner, **{name: details[name] for name in LESSON_DETAIL_FIELDS if name in details}
+        )
+        Passage.objects.bulk_create(
+            Passage(
+                lesson=lesson,
+                order=order,
+                heading=passage.heading.strip(),
+                text=normalise_passage_text(passage.text),
+                kind=passage.kind,
+            )
+            for order, passage in enumerate(passages, start=1)
+        )
+    return lesson
+
+
+def update_lesson_details(*, lesson: Lesson, details: dict) -> Lesson:
+    """Change a lesson's title, summary and source attribution."""
+    for name in LESSON_DETAIL_FIELDS:
+        if name in details:
+            setattr(lesson, name, details[name])
+    lesson.save()
+    return lesson
+
+
+def copy_lesson(*, lesson: Lesson, owner) -> Lesson:
+    """The teacher's own editable copy of a lesson, with its passages and notes.
+
+    Notes keep their author (the seed notes none), so the copy shows who wrote them; the
+    copy's owner may change them all.
+    """
+    with transaction.atomic():
+        copy = Lesson.objects.create(
+            owner=owner,
+            copied_from=lesson,
+            **{name: getattr(lesson, name) for name in LESSON_DETAIL_FIELDS},
+        )
+        originals = list(lesson.passages.all())
+        copies = Passage.objects.bulk_create(
+            Passage(lesson=copy, order=p.order, heading=p.heading, text=p.text, kind=p.kind)
+            for p in originals
+        )
+        new_passage = {old.pk: new for old, new in zip(originals, copies, strict=True)}
+        Annotation.objects.bulk_create(
+            Annotation(
+                passage=new_passage[a.passage_id],
+                start=a.start,
+                end=a.end,
+                quote=a.quote,
+                prefix=a.prefix,
+                suffix=a.suffix,
+                detached=a.detached,
+                kind=a.kind,
+                note=a.note,
+                topic_id=a.topic_id,
+                author_id=a.author_id,
+            )
+            for a in Annotation.objects.filter(passage__lesson=lesson)
+        )
+    return copy
+
+
+def delete_lesson(*, lesson: Lesson) -> None:
+    """Delete a lesson no task uses (a task's students would lose their source)."""
+    with transaction.atomic():
+        if lesson.tasks.exists():
+            raise ValueError("A task uses this lesson, so it cannot be deleted.")
+        lesson.delete()
+
+
+def update_passage(*, passage: Passage, heading: str, kind: str, text: str) -> ReanchorReport:
+    """Change a passage; every note and quotation anchored to it follows its words."""
+    with transaction.atomic():
+        Passage.objects.filter(pk=passage.pk).update(heading=heading.strip(), kind=kind)
+        passage.heading, passage.kind = heading.strip(), kind
+        report = update_passage_text(passage=passage, text=text)
+        Lesson.objects.filter(pk=passage.lesson_id).update(updated_at=timezone.now())
+    return report
+
+
+def add_annotation(
+    *, passage: Passage, author, kind: str, note: str, start: int, end: int
+) -> Annotation:
+    """A note on passage.text[start:end], anchored so that it survives edits."""
+    anchor = make_anchor(passage.text, start, end)
+    return Annotation.objects.create(
+        passage=passage, author=author, kind=kind, note=note.strip(), **anchor.as_fields()
+    )
+
+
+def change_annotation(*, annotation: Annotation, kind: str, note: str) -> Annotation:
+    annotation.kind = kind
+    annotation.note = note.strip()
+    annotation.save(update_fields=["kind", "note", "updated_at"])
+    return annotation
+
+
+def delete_annotation(*, annotation: Annotation) -> None:
+    annotation.delete()
+
+
+def reattach_annotation(*, annotation: Annotation, start: int, end: int) -> Annotation:
+    """Anchor a (detached) note to passage.text[start:end]."""
+    anchor = make_anchor(annotation.passage.text, start, end)
+    for name, value in anchor.as_fields().items():
+        setattr(annotation, name, value)
+    annotation.detached = False
+    annotation.save(
+        update_fields=["start", "end", "quote", "prefix", "suffix", "detached", "updated_at"]
+    )
+    return annotation
+
+
+# Glossary -------------------------------------------------------------------------------
+
+
+@dataclass
+class GlossaryTerm:
+    term: str
+    entries: list[Annotation] = field(default_factory=list)
+
+    @property
+    def letter(self) -> str:
+        first = self.term[:1].upper()
+        return first if first.isalpha() else "#"
+
+
+def glossary_annotations(lessons: QuerySet | None = None) -> QuerySet:
+    """Key-term notes still attached to their words, with what a glossary page shows."""
+    notes = Annotation.objects.filter(kind=Annotation.Kind.KEY_TERM, detached=False)
+    if lessons is not None:
+        notes = notes.filter(passage__lesson__in=lessons)
+    return notes.select_related("passage__lesson", "author")
+
+
+def _term_key(text: str) -> str:
+    return " ".join(text.replace("\u2019", "'").casefold().split()).strip(" .,;:'\"“”‘’")
+
+
+def glossary(annotations: Iterable[Annotation]) -> list[GlossaryTerm]:
+    """Key terms in alphabetical order; the same term from several lessons is one entry
+    listing each definition."""
+    notes = sorted(
+        annotations,
+        key=lambda a: (_term_key(a.quote), a.passage.lesson.title.casefold(), a.pk),
+    )
+    terms = []
+    for _, group in groupby(notes, key=lambda a: _term_key(a.quote)):
+        entries = list(group)
+        terms.append(GlossaryTerm(term=" ".join(entries[0].quote.split()), entries=entries))
+    return terms
