@@ -30,7 +30,7 @@ from ..models import (
     Question,
     Topic,
 )
-from .anchoring import make_anchor
+from .anchoring import make_anchor, normalise_passage_text, update_passage_text
 from .mark_schemes import ExemplarSpec, LevelSpec, PointSpec, Scheme, validate_scheme
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -849,18 +849,17 @@ def _update_passages(
     for order, seed in enumerate(seeds):
         if order < len(existing):
             passage = existing[order]
-            text_changed = passage.text != seed.text
-            if text_changed or (passage.heading, passage.kind, passage.order) != (
-                seed.heading,
-                seed.kind,
-                order,
-            ):
+            text_changed = passage.text != normalise_passage_text(seed.text)
+            if (passage.heading, passage.kind, passage.order) != (seed.heading, seed.kind, order):
                 passage.heading, passage.kind, passage.order = seed.heading, seed.kind, order
-                passage.text = seed.text
-                passage.save()
-                result.passages_changed += 1
+                passage.save(update_fields=["heading", "kind", "order"])
+                if not text_changed:
+                    result.passages_changed += 1
             if text_changed:
-                result.spans_detached += recheck_spans_after_text_change(passage)
+                # Teachers' notes, students' evidence and key evidence follow the words.
+                report = update_passage_text(passage=passage, text=seed.text)
+                result.passages_changed += 1
+                result.spans_detached += report.detached
         else:
             passage = Passage.objects.create(
                 lesson=lesson, order=order, heading=seed.heading, kind=seed.kind, text=seed.text
@@ -888,32 +887,6 @@ def _work_points_at(passage: Passage) -> bool:
         or KeyEvidence.objects.filter(passage=passage).exists()
         or passage.questions.exists()
     )
-
-
-def recheck_spans_after_text_change(passage: Passage) -> int:
-    """Re-anchor the teachers' and students' spans on a passage whose text has changed.
-
-    A span whose words are still at its offsets, or occur exactly once in the new text,
-    is kept (moved if need be); any other is flagged as detached. Returns how many were
-    newly detached. Stands in for services.anchoring.update_passage_text until that lands.
-    """
-    newly_detached = 0
-    for model in (Annotation, EvidenceLink, KeyEvidence):
-        for span in model.objects.filter(passage=passage, detached=False):
-            if passage.text[span.start : span.end] == span.quote:
-                start = span.start
-            elif len(starts := _occurrences(passage.text, span.quote)) == 1:
-                start = starts[0]
-            else:
-                span.detached = True
-                span.save(update_fields=["detached"])
-                newly_detached += 1
-                continue
-            anchor = make_anchor(passage.text, start, start + len(span.quote))
-            for name, value in anchor.as_fields().items():
-                setattr(span, name, value)
-            span.save(update_fields=list(anchor.as_fields()))
-    return newly_detached
 
 
 def _scheme_fingerprint(question: Question) -> tuple:
