@@ -8,6 +8,7 @@ from django.utils import timezone
 from lessons.models import (
     Annotation,
     Answer,
+    CommentBankEntry,
     Enrolment,
     Exemplar,
     IndicativePoint,
@@ -179,6 +180,21 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
 
     task = factory.SubFactory(TaskFactory)
     student = factory.SubFactory(StudentFactory)
+
+
+class SubmittedSubmissionFactory(SubmissionFactory):
+    """Work the student has submitted: what a teacher marks."""
+
+    status = Submission.Status.SUBMITTED
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class CommentBankEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommentBankEntry
+
+    teacher = factory.SubFactory(TeacherFactory)
+    text = factory.Sequence(lambda n: f"Use evidence from the source to support point {n}.")
 
 
 class AnswerFactory(factory.django.DjangoModelFactory):
