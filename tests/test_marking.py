@@ -422,6 +422,18 @@ def test_marking_returned_work_is_refused_with_a_clear_message(teacher_client, w
     assert answer.mark is None
 
 
+def test_without_javascript_marking_returned_work_shows_why_on_the_page(teacher_client, work):
+    sub, (answer, _) = work
+    Submission.objects.filter(pk=sub.pk).update(status=Submission.Status.RETURNED)
+    response = post_mark(teacher_client, answer, {"mark": "0", "feedback": "Kept"}, htmx=False)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "returned to the student for another attempt" in html
+    assert "What you wrote, not saved" in html and "Kept" in html
+    answer.refresh_from_db()
+    assert answer.mark is None and answer.feedback == ""
+
+
 def test_marking_an_answer_that_changed_since_the_page_loaded_is_refused(teacher_client, work):
     answer = work[1][0]
     response = post_mark(teacher_client, answer, {"mark": "0", "answer_version": "1"})

@@ -271,14 +271,15 @@ def _question_page(
     marking_services.ensure_answers(submission_ids=ids, questions=[question])
 
     index = _queue_position(queue, submission_pk) if submission_pk else None
-    if submission_pk and index is None:
+    # A refused save re-shows its card even when the work has left the queue (returned).
+    if submission_pk and index is None and card_override is None:
         raise Http404("That work is not waiting for marking.")
     unmarked = set(
         Answer.objects.filter(
             question=question, submission_id__in=ids, mark__isnull=True
         ).values_list("submission_id", flat=True)
     )
-    if index is None and queue:
+    if index is None and queue and card_override is None:
         index = next((i for i, e in enumerate(queue) if e.submission.id in unmarked), 0)
     previous, following = _neighbours(queue, index)
     next_unmarked = None
