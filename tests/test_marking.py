@@ -349,6 +349,28 @@ def test_without_javascript_a_save_redirects_back_to_the_answer(teacher_client, 
     assert "Saved the marking of Sam Student&#x27;s answer to question 2." in page
 
 
+def test_a_beacon_from_a_closing_page_is_saved_without_a_page_or_message(teacher_client, work):
+    answer = work[1][0]
+    response = post_mark(teacher_client, answer, {"feedback": "Last words", "beacon": "1"}, False)
+    assert response.status_code == 204
+    answer.refresh_from_db()
+    assert answer.feedback == "Last words"
+    stale = post_mark(
+        teacher_client,
+        answer,
+        {"feedback": "Older", "beacon": "1", "base_marking_version": 0},
+        False,
+    )
+    assert stale.status_code == 409
+    feedback_url = reverse("submission_feedback", args=[work[0].pk])
+    sent = teacher_client.post(
+        feedback_url, {"base_feedback_version": 0, "overall_feedback": "Bye", "beacon": "1"}
+    )
+    assert sent.status_code == 204
+    page = teacher_client.get(reverse("task_submissions", args=[work[0].task_id])).content
+    assert b"Saved the" not in page
+
+
 def test_without_javascript_an_error_re_shows_the_page_with_what_was_typed(teacher_client, work):
     answer = work[1][0]
     response = post_mark(

@@ -522,6 +522,9 @@ def answer_mark(request: HttpRequest, pk: int) -> HttpResponse:
             fresh, *_ = _card_answer(saved)
             card = _card_for(fresh, saved=True, **card_kwargs)
 
+    if request.POST.get("beacon"):
+        # Sent by a page that is closing: nobody will read a page or a message.
+        return HttpResponse(status=204 if status == 200 else status)
     if request.htmx:
         if status == 200:
             return render(request, "marking/_answer_card.html#saved", _saved_parts(request, card))
@@ -574,6 +577,8 @@ def submission_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         except MarkingError as refused:
             error = refused.message
             status = 422
+    if request.POST.get("beacon"):
+        return HttpResponse(status=204 if status == 200 else status)
     if request.htmx:
         context = {
             "submission": submission,

@@ -22,6 +22,7 @@
     "overwrite_version",
     "return_to",
     "action",
+    "beacon",
   ]);
 
   const states = new WeakMap();
@@ -339,7 +340,10 @@
     });
   });
 
-  // Before the page goes: send what is unsaved, and warn if something may still be lost.
+  // Hidden (another tab, another window): save the usual way, so this page learns the new
+  // version. Going away for good: a beacon, the only request a closing page can still send.
+  let beaconSent = false;
+
   function sendUnsaved() {
     document.querySelectorAll("form[data-autosave]").forEach((form) => {
       const state = stateOf(form);
@@ -347,14 +351,20 @@
       const data = new FormData(form);
       const token = csrfToken();
       if (token) data.set("csrfmiddlewaretoken", token);
-      navigator.sendBeacon(form.action, data);
+      data.set("beacon", "1");
+      beaconSent = navigator.sendBeacon(form.action, data) || beaconSent;
     });
   }
 
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden") sendUnsaved();
+    if (document.visibilityState !== "hidden") return;
+    document.querySelectorAll("form[data-autosave]").forEach(save);
   });
   window.addEventListener("pagehide", sendUnsaved);
+  window.addEventListener("pageshow", (event) => {
+    // Back from the back/forward cache after a beacon: the versions here are out of date.
+    if (event.persisted && beaconSent) window.location.reload();
+  });
 
   window.addEventListener("beforeunload", (event) => {
     const unsaved = Array.from(document.querySelectorAll("form[data-autosave]")).some((form) => {

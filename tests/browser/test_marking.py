@@ -44,7 +44,9 @@ def status_of(page):
     return page.locator("[data-save-status]")
 
 
-def test_a_teacher_marks_by_question_with_the_keyboard_and_releases(page, log_in, teacher, homework):
+def test_a_teacher_marks_by_question_with_the_keyboard_and_releases(
+    page, log_in, teacher, homework
+):
     task, points_q, levels_q, amy, ben = homework
     log_in(teacher)
 
@@ -111,7 +113,10 @@ def test_a_teacher_marks_by_question_with_the_keyboard_and_releases(page, log_in
     assert answers[("amy", points_q.id)].mark == 1
     assert answers[("amy", points_q.id)].feedback == "One clear aim; name a second."
     assert answers[("ben", points_q.id)].mark == 2
-    assert (answers[("amy", levels_q.id)].mark, answers[("amy", levels_q.id)].level.number) == (4, 2)
+    assert (answers[("amy", levels_q.id)].mark, answers[("amy", levels_q.id)].level.number) == (
+        4,
+        2,
+    )
     assert answers[("ben", levels_q.id)].mark == 2
     assert answers[("ben", levels_q.id)].feedback == "Explain why the famine happened."
 
@@ -188,4 +193,57 @@ def test_a_student_sees_released_marks_and_feedback(page, log_in, teacher, homew
     results = page.locator("#results")
     expect(results).to_contain_text("Name a second aim.")
     expect(results).to_contain_text("Total 4 out of 8")
+    assert page.js_errors == []
+
+
+# Going offline makes the browser and htmx log the failed requests; those are expected here.
+OFFLINE_NOISE = ("net::ERR_INTERNET_DISCONNECTED", "htmx:afterRequest", "htmx:sendError")
+
+
+def test_a_save_that_fails_offline_is_kept_and_retried_when_back_online(
+    page, log_in, teacher, homework
+):
+    task, points_q, _, _, _ = homework
+    log_in(teacher)
+    page.goto(reverse("mark_by_question", args=[task.pk, points_q.pk]))
+    page.context.set_offline(True)
+    page.keyboard.press("f")
+    page.keyboard.type("Written on a train.")
+    page.keyboard.press("Escape")
+    expect(status_of(page)).to_contain_text("Not saved — no connection to the server.")
+    kept = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('marking:'))")
+    assert len(kept) == 1
+    page.context.set_offline(False)
+    expect(status_of(page)).to_have_text(SAVED)
+    answer = Answer.objects.get(submission__student__username="amy", question=points_q)
+    assert answer.feedback == "Written on a train."
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('marking:'))") == []
+    assert [e for e in page.js_errors if not any(n in e for n in OFFLINE_NOISE)] == []
+
+
+def test_marking_left_unsaved_in_the_browser_is_offered_back(page, log_in, teacher, homework):
+    task, points_q, _, _, _ = homework
+    log_in(teacher)
+    url = reverse("mark_by_question", args=[task.pk, points_q.pk])
+    page.goto(url)
+    form = page.locator("form[data-autosave]")
+    key = form.get_attribute("data-autosave-key")
+    point = points_q.indicative_points.first()
+    # What a page that lost its connection and was closed would have left behind.
+    page.evaluate(
+        """([key, point]) => localStorage.setItem(key, JSON.stringify({
+            data: JSON.stringify([["adjustment_reason", ""], ["credited_points", point],
+                                  ["feedback", "Kept in the browser."], ["mark", ""]]),
+            base: "0", at: Date.now()}))""",
+        [key, str(point.id)],
+    )
+    page.reload()
+    restore = page.get_by_role("button", name="Restore it")
+    expect(restore).to_be_visible()
+    expect(page.get_by_label("Feedback")).to_have_value("")
+    restore.click()
+    expect(page.get_by_label("Feedback")).to_have_value("Kept in the browser.")
+    expect(status_of(page)).to_have_text(SAVED)
+    answer = Answer.objects.get(submission__student__username="amy", question=points_q)
+    assert (answer.feedback, answer.mark) == ("Kept in the browser.", 1)
     assert page.js_errors == []
