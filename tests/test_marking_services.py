@@ -627,3 +627,47 @@ def test_overdue_work_is_flagged_late_in_the_overview(task, student, points_q):
     sub.save()
     row = next(r for r in marking.task_overview(task=task).rows if r.student == student)
     assert row.state == "late" and row.is_late
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_markers_saving_at_the_same_moment_never_both_win(task, teacher, student, points_q):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks between connections are a PostgreSQL matter (SQLite serialises).")
+    import threading
+
+    _, (answer,) = submit_work(task, student, [points_q])
+    colleague = TeacherFactory()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def save(marker, feedback):
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait(timeout=10)
+            marking.mark_answer(
+                answer=Answer.objects.get(pk=answer.pk),
+                marker=marker,
+                base_marking_version=0,
+                feedback=feedback,
+            )
+            outcomes.append(("saved", feedback))
+        except MarkingConflict:
+            outcomes.append(("conflict", feedback))
+        finally:
+            thread_connection.close()
+
+    threads = [
+        threading.Thread(target=save, args=(teacher, "Mine")),
+        threading.Thread(target=save, args=(colleague, "Theirs")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert sorted(kind for kind, _ in outcomes) == ["conflict", "saved"]
+    winner = next(feedback for kind, feedback in outcomes if kind == "saved")
+    answer.refresh_from_db()
+    assert answer.feedback == winner and answer.marking_version == 1
