@@ -7,12 +7,22 @@ from django.utils import timezone
 
 from lessons.models import (
     Annotation,
+    Answer,
+    AnswerRevision,
+    CommentBankEntry,
     Enrolment,
+    EvidenceLink,
+    Exemplar,
+    IndicativePoint,
+    KeyEvidence,
     Lesson,
+    Level,
     Passage,
     Question,
     SchoolClass,
+    Submission,
     Task,
+    Topic,
     User,
 )
 
@@ -127,3 +137,120 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     max_marks = 2
     answer_type = Question.AnswerType.SHORT
     scheme_kind = Question.SchemeKind.POINTS
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class IndicativePointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IndicativePoint
+
+    question = factory.SubFactory(QuestionFactory)
+    order = factory.Sequence(lambda n: n)
+    text = "Private plots were abolished."
+    marks = 1
+
+
+class LevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Level
+
+    question = factory.SubFactory(QuestionFactory, scheme_kind=Question.SchemeKind.LEVELS)
+    number = 1
+    min_marks = 1
+    max_marks = 2
+    descriptor = "Simple statements with little support from the source."
+
+
+class ExemplarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Exemplar
+
+    question = factory.SubFactory(QuestionFactory)
+    text = "The communes took away private plots."
+    mark = 1
+
+
+def _span(obj, start: int, end: int) -> dict:
+    text = obj.passage.text
+    return {
+        "quote": text[start:end],
+        "prefix": text[max(0, start - 32) : start],
+        "suffix": text[end : end + 32],
+    }
+
+
+class KeyEvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeyEvidence
+
+    question = factory.SubFactory(QuestionFactory)
+    passage = factory.SubFactory(PassageFactory)
+    start = 0
+    end = 7
+    quote = factory.LazyAttribute(lambda k: _span(k, k.start, k.end)["quote"])
+    suffix = factory.LazyAttribute(lambda k: _span(k, k.start, k.end)["suffix"])
+    description = "The date the communes began"
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Submission
+
+    task = factory.SubFactory(TaskFactory)
+    student = factory.SubFactory(StudentFactory)
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Answer
+        skip_postgeneration_save = True
+
+    submission = factory.SubFactory(SubmissionFactory)
+    question = factory.SubFactory(QuestionFactory, task=factory.SelfAttribute("..submission.task"))
+    text = "The communes merged cooperatives and abolished private plots."
+    version = 1
+    saved_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def credited_points(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.credited_points.add(*extracted)
+
+
+class AnswerRevisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AnswerRevision
+
+    answer = factory.SubFactory(AnswerFactory)
+    kind = AnswerRevision.Kind.SUBMITTED
+    attempt = 1
+    text = factory.LazyAttribute(lambda r: r.answer.text)
+
+
+class EvidenceLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvidenceLink
+
+    answer = factory.SubFactory(AnswerFactory)
+    passage = factory.SubFactory(PassageFactory)
+    start = 46
+    end = 61
+    quote = factory.LazyAttribute(lambda e: _span(e, e.start, e.end)["quote"])
+    prefix = factory.LazyAttribute(lambda e: _span(e, e.start, e.end)["prefix"])
+    suffix = factory.LazyAttribute(lambda e: _span(e, e.start, e.end)["suffix"])
+
+
+class CommentBankEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommentBankEntry
+
+    teacher = factory.SubFactory(TeacherFactory)
+    text = "Use a quotation from the source to support this point."

@@ -105,8 +105,9 @@ def export_school(*, stream: io.BufferedIOBase) -> ExportSummary:
     rows: list[dict] = []
     counts: dict[str, int] = {}
     # One transaction, so the rows are a consistent snapshot while the app keeps running.
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if outermost and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         for model in backup_models():
