@@ -125,7 +125,8 @@ def build_school(*, teacher: User, student: User, school_class: SchoolClass) -> 
         level_number=1,
         feedback="Returned: add evidence.",
     )
-    EvidenceLinkFactory(answer=levels_answer, passage=passage)
+    start = passage.text.index("People's Communes")
+    EvidenceLinkFactory(answer=levels_answer, passage=passage, start=start, end=start + 17)
     classmate_submission = SubmissionFactory(task=task, student=classmate)
     AnswerFactory(
         submission=classmate_submission,
