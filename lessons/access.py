@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Lesson, SchoolClass, Task
+from .models import Lesson, SchoolClass, Task, User
 
 
 def teacher_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -42,6 +42,19 @@ def student_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return wrapper
 
 
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in as staff (the school's IT), or a 403 (anonymous users go to the login page)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_staff:
+            raise PermissionDenied("This page is for the school's administrators.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def get_class_for_teacher(user, pk: int) -> SchoolClass:
     return get_object_or_404(SchoolClass.objects.for_teacher(user), pk=pk)
 
@@ -64,3 +77,17 @@ def get_task_for_teacher(user, pk: int) -> Task:
 
 def get_task_for_student(user, pk: int) -> Task:
     return get_object_or_404(Task.objects.visible_to_student(user, timezone.now()), pk=pk)
+
+
+def get_teacher_for_staff(user, pk: int) -> User:
+    """A teacher account, for an administrator to manage."""
+    if not user.is_staff:
+        raise PermissionDenied("This page is for the school's administrators.")
+    return get_object_or_404(User.objects.filter(role=User.Role.TEACHER), pk=pk)
+
+
+def get_student_for_staff(user, pk: int) -> User:
+    """A student account, for an administrator answering a data-protection request."""
+    if not user.is_staff:
+        raise PermissionDenied("This page is for the school's administrators.")
+    return get_object_or_404(User.objects.filter(role=User.Role.STUDENT), pk=pk)
