@@ -4,10 +4,11 @@ import io
 import re
 import zipfile
 from datetime import UTC, datetime
+from unittest import mock
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -471,3 +472,14 @@ def test_erase_with_the_username_typed_deletes_the_student(admin_client, student
         "sam_student and all its data are erased"
         in admin_client.get(response["Location"]).content.decode()
     )
+
+
+def test_when_the_database_is_down_the_environment_settings_stand_in(db, settings):
+    settings.SCHOOL_NAME = "Env School"
+    with mock.patch(
+        "lessons.services.school.SchoolSettings.objects.filter",
+        side_effect=OperationalError("connection refused"),
+    ):
+        assert current_school_settings().school_name == "Env School"
+    update_school_settings(allow_teacher_signup=None, school_name="Saved", time_zone="")
+    assert current_school_settings().school_name == "Saved"

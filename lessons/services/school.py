@@ -5,17 +5,19 @@ query each time. The default cache is per process: another app server sees a cha
 copy expires, so the timeout is short (SCHOOL_SETTINGS_CACHE_SECONDS, 30 s by default).
 """
 
+import logging
 import zoneinfo
 from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
 from django.core.cache import cache as django_cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from ..models import SchoolSettings
 
 CACHE_KEY = "glf:school-settings:v1"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,13 @@ def _saved_values() -> dict:
     """The saved row as plain values (an empty dict when never saved), cached."""
     values = django_cache.get(CACHE_KEY)
     if values is None:
-        row = SchoolSettings.objects.filter(pk=SchoolSettings.SINGLE_ROW_ID).first()
+        try:
+            row = SchoolSettings.objects.filter(pk=SchoolSettings.SINGLE_ROW_ID).first()
+        except DatabaseError:
+            # The database is down: the health check and the 503 page still need a name and
+            # a time zone, and must report the outage themselves.
+            logger.warning("School settings unreadable; using the environment's", exc_info=True)
+            return {}
         values = (
             {
                 "allow_teacher_signup": row.allow_teacher_signup,
