@@ -5,7 +5,8 @@ then makes an authenticated change through the second with the same cookies. Not
 the database (and the shared secret key) links the two, as behind a load balancer.
 
 The servers run the production settings (debug off, WhiteNoise's hashed static files after a
-real collectstatic, the gunicorn config file), as `make serve` and the container do.
+real collectstatic) and are started by deploy/start, the command of the container and of the
+systemd unit.
 """
 
 import http.client
@@ -145,6 +146,8 @@ def two_servers(static_root, tmp_path):
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_SECURE_COOKIES": "false",
         "DJANGO_HSTS_SECONDS": "0",
+        # deploy/start runs `python` and `gunicorn` from PATH, as in the container.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "GUNICORN_WORKERS": "1",
         "GUNICORN_THREADS": "2",
     }
@@ -154,20 +157,18 @@ def two_servers(static_root, tmp_path):
             port = free_port()
             log = (tmp_path / f"server-{name}.log").open("w+")
             logs.append(log)
+            # deploy/start is what the container and the systemd unit run: migrate (on
+            # one server only), then gunicorn with glfsite/gunicorn.conf.py.
+            server_env = {
+                **env,
+                "GUNICORN_BIND": f"127.0.0.1:{port}",
+                "GLF_MIGRATE": "true" if name == "a" else "false",
+            }
             processes.append(
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "gunicorn",
-                        "-c",
-                        "glfsite/gunicorn.conf.py",
-                        "--bind",
-                        f"127.0.0.1:{port}",
-                        "glfsite.wsgi",
-                    ],
+                    [str(ROOT / "deploy" / "start")],
                     cwd=ROOT,
-                    env=env,
+                    env=server_env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
@@ -175,6 +176,8 @@ def two_servers(static_root, tmp_path):
             servers.append(f"127.0.0.1:{port}")
         for server, process in zip(servers, processes, strict=True):
             wait_until_healthy(server, process)
+        logs[0].seek(0)
+        assert "No migrations to apply." in logs[0].read(), "deploy/start did not migrate"
         yield servers
     except BaseException:
         for log in logs:
