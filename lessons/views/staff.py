@@ -5,7 +5,6 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -189,8 +188,7 @@ def staff_student_erase(request: HttpRequest, pk: int) -> HttpResponse:
     form = EraseConfirmForm(request.POST or None, expected=student.username)
     if request.method == "POST" and form.is_valid():
         username = student.username
-        with transaction.atomic():
-            erase_student(student=student)
+        erase_student(student=student)
         logger.info("%s erased a student's data", request.user.username)
         messages.success(request, f"The account {username} and all its data are erased.")
         return redirect("staff_students")
