@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lock clean-venv
+.PHONY: run serve test lock clean-venv
 
 # The virtual environment, with exactly the versions in requirements.txt (the lock) of what
 # pyproject.toml asks for. Rebuilt when either file changes.
@@ -26,6 +26,32 @@ run: $(STAMP)
 	@echo ""
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in with one of the logins above. Ctrl-C stops the server."
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The production stack on this machine: debug off, PostgreSQL from DATABASE_URL, collectstatic,
+# gunicorn with its production config. Plain HTTP on 127.0.0.1 for trying it out, so the
+# HTTPS-only settings are switched off here (a real install keeps them on behind TLS; see
+# docs/self-hosting.md). The secret key is made once and kept in var/serve-secret-key.
+serve: export DJANGO_DEBUG = false
+serve: export DJANGO_SECURE_SSL_REDIRECT ?= false
+serve: export DJANGO_SECURE_COOKIES ?= false
+serve: export DJANGO_HSTS_SECONDS ?= 0
+serve: $(STAMP)
+	@if [ -z "$$DATABASE_URL" ]; then \
+	  echo "make serve runs the production stack on PostgreSQL. Set DATABASE_URL, e.g."; \
+	  echo "  DATABASE_URL=postgresql://USER:PASSWORD@127.0.0.1:5432/DBNAME make serve"; \
+	  exit 2; fi
+	@mkdir -p var
+	@if [ -z "$$DJANGO_SECRET_KEY$$DJANGO_SECRET_KEY_FILE" ] && [ ! -s var/serve-secret-key ]; then \
+	  umask 077 && $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > var/serve-secret-key; fi
+	@echo "Production settings over plain HTTP: DJANGO_SECURE_SSL_REDIRECT=$$DJANGO_SECURE_SSL_REDIRECT DJANGO_SECURE_COOKIES=$$DJANGO_SECURE_COOKIES DJANGO_HSTS_SECONDS=$$DJANGO_HSTS_SECONDS"
+	@export DJANGO_SECRET_KEY_FILE="$${DJANGO_SECRET_KEY_FILE:-$$( [ -n "$$DJANGO_SECRET_KEY" ] || echo var/serve-secret-key )}"; \
+	  set -e; \
+	  $(BIN)/python manage.py check; \
+	  $(BIN)/python manage.py migrate --noinput; \
+	  $(BIN)/python manage.py collectstatic --noinput --verbosity 0; \
+	  echo "Serving http://127.0.0.1:$(PORT)/ with gunicorn. Ctrl-C stops it."; \
+	  echo "No login yet? $(BIN)/python manage.py createsuperuser (with the same DATABASE_URL)."; \
+	  exec $(BIN)/gunicorn -c glfsite/gunicorn.conf.py --bind 127.0.0.1:$(PORT) glfsite.wsgi
 
 # Lint, format check, then the whole suite (SQLite, or PostgreSQL when DATABASE_URL says so).
 test: $(STAMP)

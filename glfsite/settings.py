@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "lessons.middleware.PasswordChangeRequiredMiddleware",
+    "lessons.middleware.SchoolTimeZoneMiddleware",
     # Last, as django-axes asks, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -121,7 +122,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        env_secret("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -196,6 +197,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The product's own settings.
 SCHOOL_NAME = os.environ.get("SCHOOL_NAME", "History classroom")
 ALLOW_TEACHER_SIGNUP = env_bool("ALLOW_TEACHER_SIGNUP", False)
+# The staff page can override the three above; each app server caches what it saved for this
+# long (the default cache lives in each process), so a change reaches every server within it.
+SCHOOL_SETTINGS_CACHE_SECONDS = env_int("SCHOOL_SETTINGS_CACHE_SECONDS", 30)
+# Student answers of tasks whose classes have all been archived this long are deleted by
+# `manage.py purge_archived_answers` (run it daily; see docs/self-hosting.md).
+RETENTION_DAYS = env_int("RETENTION_DAYS", 365)
 
 # Sessions: in the database, so any app server can serve any request. Shared classroom
 # computers get an idle timeout: each request pushes the expiry forward.

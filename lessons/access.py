@@ -56,6 +56,19 @@ def student_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return wrapper
 
 
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in as staff (the school's IT), or a 403 (anonymous users go to the login page)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_staff:
+            raise PermissionDenied("This page is for the school's administrators.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def get_class_for_teacher(user, pk: int) -> SchoolClass:
     return get_object_or_404(SchoolClass.objects.for_teacher(user), pk=pk)
 
@@ -151,3 +164,17 @@ def get_answer_for_teacher(user, pk: int) -> Answer:
 def get_comment_for_teacher(user, pk: int) -> CommentBankEntry:
     """One of the teacher's own comment bank entries."""
     return get_object_or_404(CommentBankEntry.objects.filter(teacher=user), pk=pk)
+
+
+def get_teacher_for_staff(user, pk: int) -> User:
+    """A teacher account, for an administrator to manage."""
+    if not user.is_staff:
+        raise PermissionDenied("This page is for the school's administrators.")
+    return get_object_or_404(User.objects.filter(role=User.Role.TEACHER), pk=pk)
+
+
+def get_student_for_staff(user, pk: int) -> User:
+    """A student account, for an administrator answering a data-protection request."""
+    if not user.is_staff:
+        raise PermissionDenied("This page is for the school's administrators.")
+    return get_object_or_404(User.objects.filter(role=User.Role.STUDENT), pk=pk)

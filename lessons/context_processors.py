@@ -1,11 +1,13 @@
-from django.conf import settings
 from django.http import HttpRequest
+
+from .services.school import current_school_settings
 
 
 def site(request: HttpRequest) -> dict:
     """School name, the sign-up policy, and the CSP nonce under the name Django 6 uses."""
+    school = current_school_settings()
     return {
-        "school_name": settings.SCHOOL_NAME,
-        "allow_teacher_signup": settings.ALLOW_TEACHER_SIGNUP,
+        "school_name": school.school_name,
+        "allow_teacher_signup": school.allow_teacher_signup,
         "csp_nonce": getattr(request, "csp_nonce", ""),
     }

@@ -20,6 +20,16 @@ def static_files_without_collectstatic(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # The school settings are cached per process; a test's rolled-back row must not leak.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def teacher(db):
     return TeacherFactory(username="ms_teacher", full_name="Ms Teacher")

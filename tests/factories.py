@@ -8,10 +8,13 @@ from django.utils import timezone
 from lessons.models import (
     Annotation,
     Answer,
+    AnswerRevision,
     CommentBankEntry,
     Enrolment,
+    EvidenceLink,
     Exemplar,
     IndicativePoint,
+    KeyEvidence,
     Lesson,
     Level,
     Passage,
@@ -19,6 +22,7 @@ from lessons.models import (
     SchoolClass,
     Submission,
     Task,
+    Topic,
     User,
 )
 
@@ -143,6 +147,15 @@ class BankQuestionFactory(QuestionFactory):
     order = 0
 
 
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
 class IndicativePointFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = IndicativePoint
@@ -174,6 +187,28 @@ class ExemplarFactory(factory.django.DjangoModelFactory):
     mark = 1
 
 
+def _span(obj, start: int, end: int) -> dict:
+    text = obj.passage.text
+    return {
+        "quote": text[start:end],
+        "prefix": text[max(0, start - 32) : start],
+        "suffix": text[end : end + 32],
+    }
+
+
+class KeyEvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeyEvidence
+
+    question = factory.SubFactory(QuestionFactory)
+    passage = factory.SubFactory(PassageFactory)
+    start = 0
+    end = 7
+    quote = factory.LazyAttribute(lambda k: _span(k, k.start, k.end)["quote"])
+    suffix = factory.LazyAttribute(lambda k: _span(k, k.start, k.end)["suffix"])
+    description = "The date the communes began"
+
+
 class SubmissionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Submission
@@ -189,21 +224,52 @@ class SubmittedSubmissionFactory(SubmissionFactory):
     submitted_at = factory.LazyFunction(timezone.now)
 
 
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Answer
+        skip_postgeneration_save = True
+
+    submission = factory.SubFactory(SubmissionFactory)
+    question = factory.SubFactory(QuestionFactory, task=factory.SelfAttribute("..submission.task"))
+    text = "The communes merged cooperatives and abolished private plots."
+    version = 1
+    saved_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def credited_points(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.credited_points.add(*extracted)
+
+
+class AnswerRevisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AnswerRevision
+
+    answer = factory.SubFactory(AnswerFactory)
+    kind = AnswerRevision.Kind.SUBMITTED
+    attempt = 1
+    text = factory.LazyAttribute(lambda r: r.answer.text)
+
+
+class EvidenceLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvidenceLink
+
+    answer = factory.SubFactory(AnswerFactory)
+    passage = factory.SubFactory(PassageFactory)
+    start = 46
+    end = 61
+    quote = factory.LazyAttribute(lambda e: _span(e, e.start, e.end)["quote"])
+    prefix = factory.LazyAttribute(lambda e: _span(e, e.start, e.end)["prefix"])
+    suffix = factory.LazyAttribute(lambda e: _span(e, e.start, e.end)["suffix"])
+
+
 class CommentBankEntryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CommentBankEntry
 
     teacher = factory.SubFactory(TeacherFactory)
-    text = factory.Sequence(lambda n: f"Use evidence from the source to support point {n}.")
-
-
-class AnswerFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Answer
-
-    submission = factory.SubFactory(SubmissionFactory)
-    question = factory.SubFactory(QuestionFactory, task=factory.SelfAttribute("..submission.task"))
-    text = "The communes took away the peasants' incentive to work."
+    text = "Use a quotation from the source to support this point."
 
 
 # Seed 004's two practice questions, the two shapes of mark scheme.

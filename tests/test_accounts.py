@@ -632,3 +632,13 @@ def test_navigation_has_the_role_s_link(client, teacher, student, who, link, tex
     nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
     assert f'href="{link}"' in nav
     assert text in nav
+
+
+@override_settings(ALLOW_TEACHER_SIGNUP=False)
+def test_the_staff_page_choice_turns_teacher_signup_on_without_a_restart(client, db):
+    from lessons.services.school import update_school_settings
+
+    assert client.get("/accounts/signup/").status_code == 404
+    update_school_settings(allow_teacher_signup=True, school_name="", time_zone="")
+    assert client.get("/accounts/signup/").status_code == 200
+    assert "/accounts/signup/" in client.get("/accounts/login/").content.decode()

@@ -3,6 +3,7 @@
 from .classes import Enrolment, SchoolClass
 from .library import Annotation, Lesson, Passage, Topic
 from .marking import CommentBankEntry
+from .school import SchoolSettings
 from .tasks import Exemplar, IndicativePoint, KeyEvidence, Level, Question, Task
 from .users import User
 from .work import Answer, AnswerRevision, EvidenceLink, Submission
@@ -22,6 +23,7 @@ __all__ = [
     "Passage",
     "Question",
     "SchoolClass",
+    "SchoolSettings",
     "Submission",
     "Task",
     "Topic",

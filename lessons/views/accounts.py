@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -14,6 +13,7 @@ from ..forms.accounts import JoinCodeForm, JoinLoginForm, StudentSignUpForm, Tea
 from ..models.classes import JOIN_CODE_LENGTH, normalise_join_code
 from ..services.accounts import sign_up_student_and_join, sign_up_teacher
 from ..services.classes import JoinError, JoinResult, join_class
+from ..services.school import teacher_signup_allowed
 
 # Accounts made or logged in here did not come through the axes backend's authenticate().
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -47,8 +47,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     """Teacher sign-up, where the install allows it (otherwise an admin creates teachers)."""
-    # Read at request time, so the setting can change without a restart of the URLconf.
-    if not settings.ALLOW_TEACHER_SIGNUP:
+    # The staff page's choice, else ALLOW_TEACHER_SIGNUP; read at request time.
+    if not teacher_signup_allowed():
         raise Http404("Teacher sign-up is turned off.")
     if request.user.is_authenticated:
         return redirect("home")
