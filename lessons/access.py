@@ -14,7 +14,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Annotation, Enrolment, Lesson, Passage, Question, SchoolClass, Task, User
+from .models import (
+    Annotation,
+    Answer,
+    CommentBankEntry,
+    Enrolment,
+    Lesson,
+    Passage,
+    Question,
+    SchoolClass,
+    Submission,
+    Task,
+    User,
+)
 from .services.tasks import bank_questions
 
 
@@ -133,6 +145,25 @@ def get_question_for_teacher(user, pk: int) -> Question:
 def get_bank_question_for_teacher(user, pk: int) -> Question:
     """A question of the bank as this teacher sees it (the shared ones and their own)."""
     return get_object_or_404(bank_questions(teacher=user), pk=pk)
+
+
+def get_submission_for_teacher(user, pk: int) -> Submission:
+    """A student's submission to one of the teacher's tasks (marking, returning)."""
+    submissions = Submission.objects.filter(task__in=Task.objects.for_teacher(user))
+    return get_object_or_404(submissions.select_related("task", "student"), pk=pk)
+
+
+def get_answer_for_teacher(user, pk: int) -> Answer:
+    """An answer to one of the teacher's tasks, with what marking it needs."""
+    answers = Answer.objects.filter(submission__task__in=Task.objects.for_teacher(user))
+    return get_object_or_404(
+        answers.select_related("submission__task", "submission__student", "question"), pk=pk
+    )
+
+
+def get_comment_for_teacher(user, pk: int) -> CommentBankEntry:
+    """One of the teacher's own comment bank entries."""
+    return get_object_or_404(CommentBankEntry.objects.filter(teacher=user), pk=pk)
 
 
 def get_teacher_for_staff(user, pk: int) -> User:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, classes, core, lessons, staff, tasks
+from .views import accounts, classes, core, lessons, marking, staff, tasks
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -48,6 +48,27 @@ urlpatterns = [
     path("questions/<int:pk>/move/", tasks.question_move, name="question_move"),
     path("bank/", tasks.question_bank, name="question_bank"),
     path("bank/<int:pk>/add/", tasks.question_add_from_bank, name="question_add_from_bank"),
+    # Marking: after students submit.
+    path("tasks/<int:pk>/submissions/", marking.task_submissions, name="task_submissions"),
+    path(
+        "tasks/<int:pk>/mark/questions/<int:question_pk>/",
+        marking.mark_by_question,
+        name="mark_by_question",
+    ),
+    path(
+        "tasks/<int:pk>/mark/submissions/<int:submission_pk>/",
+        marking.mark_by_student,
+        name="mark_by_student",
+    ),
+    path("answers/<int:pk>/mark/", marking.answer_mark, name="answer_mark"),
+    path("submissions/<int:pk>/feedback/", marking.submission_feedback, name="submission_feedback"),
+    path("submissions/<int:pk>/return/", marking.submission_return, name="submission_return"),
+    path("tasks/<int:pk>/release/", marking.task_release, name="task_release"),
+    path("tasks/<int:pk>/anonymous/", marking.task_toggle_anonymous, name="task_toggle_anonymous"),
+    path("tasks/<int:pk>/statistics/", marking.task_statistics, name="task_statistics"),
+    path("classes/<int:pk>/markbook/", marking.class_markbook, name="class_markbook"),
+    path("classes/<int:pk>/markbook.csv", marking.class_markbook_csv, name="class_markbook_csv"),
+    path("comments/", marking.comment_bank, name="comment_bank"),
     # Lessons, passages and their notes.
     path("lessons/", lessons.lesson_list, name="lesson_list"),
     path("lessons/new/", lessons.lesson_import, name="lesson_import"),

@@ -217,6 +217,13 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
     student = factory.SubFactory(StudentFactory)
 
 
+class SubmittedSubmissionFactory(SubmissionFactory):
+    """Work the student has submitted: what a teacher marks."""
+
+    status = Submission.Status.SUBMITTED
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
 class AnswerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Answer
