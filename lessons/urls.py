@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, classes, core, lessons, tasks
+from .views import accounts, answering, classes, core, lessons, tasks
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -48,6 +48,15 @@ urlpatterns = [
     path("questions/<int:pk>/move/", tasks.question_move, name="question_move"),
     path("bank/", tasks.question_bank, name="question_bank"),
     path("bank/<int:pk>/add/", tasks.question_add_from_bank, name="question_add_from_bank"),
+    # A student's tasks: answering, autosave, submitting.
+    path("my/tasks/<int:pk>/", answering.student_task, name="student_task"),
+    path(
+        "my/tasks/<int:pk>/questions/<int:question_pk>/answer/",
+        answering.answer_save,
+        name="answer_save",
+    ),
+    path("my/tasks/<int:pk>/save/", answering.task_save, name="task_save"),
+    path("my/tasks/<int:pk>/submit/", answering.task_submit, name="task_submit"),
     # Lessons, passages and their notes.
     path("lessons/", lessons.lesson_list, name="lesson_list"),
     path("lessons/new/", lessons.lesson_import, name="lesson_import"),
