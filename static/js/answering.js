@@ -194,24 +194,29 @@
     const conflict = st.conflict;
     if (!conflict) return;
     const mine = st.textarea.value;
-    leaveConflict(st);
     setVersion(st, conflict.version);
     st.confirmed = conflict.text;
     st.failures = 0;
     if (choice === "saved") {
       st.textarea.value = conflict.text;
       removeLocal(st.id);
-      setStatus(st, "Using the saved text.", "saved");
-    } else {
-      if (choice === "both") {
-        st.textarea.value = mine + "\n\n" + conflict.text;
-        setStatus(st, "Both texts are in the box: edit them into one answer.", "unsaved");
-      }
-      writeLocal(st);
-      saveNow(st);
+    } else if (choice === "both") {
+      st.textarea.value = mine + "\n\n" + conflict.text;
     }
     updateCount(st);
+    // Focus leaves the button before the panel goes: that focusout's save is still held
+    // back by the conflict, and the next one carries the chosen text and version.
     st.textarea.focus();
+    leaveConflict(st);
+    if (choice === "saved") {
+      setStatus(st, "Using the saved text.", "saved");
+      return;
+    }
+    if (choice === "both") {
+      setStatus(st, "Both texts are in the box: edit them into one answer.", "unsaved");
+    }
+    writeLocal(st);
+    saveNow(st);
   }
 
   // The reply to a 409 names the text on the server. If this page sent that very text
@@ -236,6 +241,12 @@
     message.className = "answer__restore-message";
     message.textContent =
       "This device has text for this answer from " + clock(entry.at) + " that was not saved. ";
+    // Offered even when older than the saved answer: it may be work that never reached
+    // the server (typed offline here, then carried on elsewhere). The student decides.
+    const savedAt = Date.parse(st.el.dataset.savedAt || "");
+    if (savedAt && savedAt > entry.at) {
+      message.textContent += "The saved answer is newer (" + clock(savedAt) + "). ";
+    }
     const preview = document.createElement("textarea");
     preview.readOnly = true;
     preview.rows = 4;
@@ -362,20 +373,9 @@
     // The Save buttons post every answer without JavaScript; with it, save what changed.
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      let any = false;
       answers.forEach((st) => {
-        if (isDirty(st) || st.failures > 0) {
-          any = true;
-          saveNow(st);
-        }
+        if (isDirty(st) || st.failures > 0) saveNow(st);
       });
-      if (!any) {
-        answers.forEach((st) => {
-          if (statusState(st) === "saved" && !st.status.textContent.trim() && st.confirmed) {
-            setStatus(st, "Saved", "saved");
-          }
-        });
-      }
     });
 
     document.body.addEventListener("htmx:configRequest", (event) => {
@@ -471,7 +471,7 @@
 
   // Leaving the page ------------------------------------------------------------------
 
-  // Sends every unsaved answer it can; false when something could not be sent.
+  // Sends every unsaved answer it can; false when something may not have been sent.
   function sendBeacons() {
     let allSent = true;
     answers.forEach((st) => {
@@ -494,6 +494,8 @@
       } else {
         allSent = false;
       }
+      // Saves have been failing: the beacon may well fail too, so still warn.
+      if (st.failures > 0) allSent = false;
     });
     return allSent;
   }
