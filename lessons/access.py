@@ -67,13 +67,13 @@ def student_required_or_401(view: Callable[..., HttpResponse]) -> Callable[..., 
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             template = "401.html#message" if request.htmx else "401.html"
-            return render(request, template, {"posted": _posted_texts(request)}, status=401)
+            return render(request, template, {"posted": posted_texts(request)}, status=401)
         return checked(request, *args, **kwargs)
 
     return wrapper
 
 
-def _posted_texts(request: HttpRequest) -> list[str]:
+def posted_texts(request: HttpRequest) -> list[str]:
     """The texts a logged-out user just sent (fields named "text" or "…-text"), to copy."""
     if request.method != "POST":
         return []

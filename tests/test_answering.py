@@ -446,7 +446,7 @@ def test_a_late_submission_is_accepted_and_flagged_with_a_message(
             reverse("task_submit", args=[task.pk]), {"empty": f"{q1.pk},{q2.pk}"}, follow=True
         )
     assert "will be <strong>marked as late</strong>" in confirm
-    assert "after the due time: it is marked as late" in response.content.decode()
+    assert "after the due time: <strong>marked as late</strong>" in response.content.decode()
     assert Submission.objects.get().is_late
 
 
@@ -640,3 +640,15 @@ def test_the_last_saved_piece_for_teachers_says_when_an_answer_was_saved(student
     html = render_to_string("answering/_last_saved.html", {"answer": answer})
     assert "Last saved" in html and answer.saved_at.isoformat()[:16] in html
     assert "Not started" in render_to_string("answering/_last_saved.html", {"answer": None})
+
+
+def test_without_javascript_a_save_from_someone_else_s_page_shows_their_text_back(
+    student_client, classmate, task, q1
+):
+    data = fields(q1, "Cal typed this", owner=str(classmate.pk))
+    response = student_client.post(reverse("task_save", args=[task.pk]), data)
+    assert response.status_code == 401
+    html = response.content.decode()
+    assert "Someone else is logged in" in html
+    assert "Cal typed this</textarea>" in html
+    assert not Answer.objects.exists()

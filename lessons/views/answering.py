@@ -23,6 +23,7 @@ from ..access import (
     get_question_for_student,
     get_submission_for_student,
     get_task_for_student,
+    posted_texts,
     student_required,
     student_required_or_401,
 )
@@ -199,6 +200,13 @@ def _wrong_account(request: HttpRequest) -> bool:
     return bool(owner) and owner != str(request.user.pk)
 
 
+def _wrong_account_response(request: HttpRequest, task: Task) -> HttpResponse:
+    if request.htmx:
+        return render(request, "answering/task.html#wrong_account", {"task": task}, status=401)
+    context = {"posted": posted_texts(request), "other_account": True}
+    return render(request, "401.html", context, status=401)
+
+
 def _save(request: HttpRequest, task: Task, question: Question, form: AnswerForm) -> SaveResult:
     """Save one answer from a valid form; raises AnswerRefused."""
     text = form.cleaned_data["text"]
@@ -259,7 +267,7 @@ def answer_save(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse
     question = get_question_for_student(request.user, task, question_pk)
     beacon = request.POST.get("beacon") == "1"
     if _wrong_account(request):
-        return render(request, "answering/task.html#wrong_account", {"task": task}, status=401)
+        return _wrong_account_response(request, task)
     form = AnswerForm(request.POST, question_pk=question.pk)
     item = AnswerItem(number=0, question=question, answer=None, text="", version=0, saved_at=None)
     status = 200
@@ -302,7 +310,7 @@ def task_save(request: HttpRequest, pk: int) -> HttpResponse:
     """Save every answer of the page at once: the Save buttons without JavaScript."""
     task = get_task_for_student(request.user, pk)
     if _wrong_account(request):
-        return render(request, "answering/task.html#wrong_account", {"task": task}, status=401)
+        return _wrong_account_response(request, task)
     questions = _questions(task)
     problems: dict[int, dict] = {}
     for question in questions:
@@ -367,13 +375,8 @@ def task_submit(request: HttpRequest, pk: int) -> HttpResponse:
             except AnswerRefused as refused:
                 messages.error(request, refused.message)
                 return redirect(_task_url(task))
-            when = format_when(submission.submitted_at)
-            if submission.is_late:
-                messages.warning(
-                    request, f"Submitted on {when}, after the due time: it is marked as late."
-                )
-            else:
-                messages.success(request, f"Submitted on {when}. Well done!")
+            # The page says when, and whether it was late; this only confirms it happened.
+            messages.success(request, "Your work is submitted.")
             return redirect(_task_url(task))
     return render(
         request,

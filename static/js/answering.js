@@ -330,7 +330,7 @@
       checkKept(st, server ? server.value : "");
       return;
     }
-    enterConflict(st);
+    if (window.htmx) enterConflict(st);
     if (statusState(st) === "invalid") st.textarea.setAttribute("aria-invalid", "true");
     checkKept(st, textarea.value);
   }
@@ -583,8 +583,11 @@
   // Start -----------------------------------------------------------------------------
 
   setUpPanes();
-  document.querySelectorAll("[data-no-js]").forEach((el) => (el.hidden = true));
   if (!root) return;
   root.querySelectorAll(".answer[data-question]").forEach(setUpAnswer);
-  if (form && window.htmx) listen();
+  if (form && window.htmx) {
+    // Hints for the plain form are for pages without this script (or without htmx).
+    document.querySelectorAll("[data-no-js]").forEach((el) => (el.hidden = true));
+    listen();
+  }
 })();
