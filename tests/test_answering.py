@@ -2,9 +2,11 @@
 submitting, read-only work, the dashboard, and who may reach each URL."""
 
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 import time_machine
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -652,3 +654,32 @@ def test_without_javascript_a_save_from_someone_else_s_page_shows_their_text_bac
     assert "Someone else is logged in" in html
     assert "Cal typed this</textarea>" in html
     assert not Answer.objects.exists()
+
+
+def test_an_autosave_while_the_database_is_down_is_a_503_to_retry(student_client, task, q1):
+    student_client.raise_request_exception = False
+    down = OperationalError("server closed the connection unexpectedly")
+    with mock.patch("lessons.views.answering.save_answer", side_effect=down):
+        response = student_client.post(save_url(task, q1), fields(q1, "Keep trying"), **HTMX)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+
+
+def test_without_javascript_text_refused_after_the_due_time_is_shown_back_to_copy(
+    student_client, student, task, q1
+):
+    task.late_policy = Task.LatePolicy.REFUSE
+    task.save()
+    write(student, task, q1, "Saved in time")
+    with time_machine.travel(task.due_at + timedelta(minutes=1), tick=False):
+        student_client.force_login(student)  # sessions expire on the same clock
+        response = student_client.post(
+            reverse("task_save", args=[task.pk]), fields(q1, "Typed too late", 1)
+        )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert f'name="q{q1.pk}-text"' not in html  # the work is closed: read-only
+    assert "Saved in time" in html
+    assert "Typed too late</textarea>" in html
+    assert "does not accept late work" in html
+    assert saved_answer(student, q1).text == "Saved in time"

@@ -36,7 +36,6 @@ from ..services.answering import (
     editing_refusal,
     format_when,
     get_or_start_submission,
-    is_past_due,
     save_answer,
     submit,
     word_count,
@@ -170,14 +169,12 @@ def _page_context(
         "editable": refusal is None,
         "refusal": refusal,
         "late_if_submitted": refusal is None and would_be_late(task, submission, now),
-        "past_due": is_past_due(task, now),
         "due_label": format_when(task.due_at),
         "classes": list(task.classes.filter(enrolments__student=request.user)),
         "total_marks": sum(q.max_marks for q in questions),
         "sources": sources,
         "legend": legend,
         "max_chars": MAX_ANSWER_CHARS,
-        "unanswered": [i for i in items if i.is_empty],
     }
 
 
@@ -201,6 +198,7 @@ def _wrong_account(request: HttpRequest) -> bool:
 
 
 def _wrong_account_response(request: HttpRequest, task: Task) -> HttpResponse:
+    """Refuse the save, showing the text back to a page without JavaScript."""
     if request.htmx:
         return render(request, "answering/task.html#wrong_account", {"task": task}, status=401)
     context = {"posted": posted_texts(request), "other_account": True}
@@ -251,6 +249,7 @@ def _problem(form: AnswerForm, *, result: SaveResult | None = None, refusal=None
 def _status_response(
     request: HttpRequest, task: Task, item: AnswerItem, status: int
 ) -> HttpResponse:
+    """The autosave reply: the status, and out of band the version or the conflict."""
     return render(
         request,
         "answering/task.html#save_reply",
