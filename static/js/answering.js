@@ -79,7 +79,7 @@
 
   function clock(ms) {
     const when = new Date(ms);
-    const time = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    const time = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
     if (when.toDateString() === new Date().toDateString()) return time;
     return when.toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" }) + ", " + time;
   }
