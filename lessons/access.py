@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from .models import (
@@ -67,6 +67,36 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def student_required_or_401(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """student_required for URLs that receive work in the background (autosave, beacons).
+
+    An expired session gets a 401 saying so, not a redirect to the login page: a script
+    would follow the redirect and take the login page for the answer, and a plain form's
+    POST would be lost on the way. The 401 page shows back what was sent.
+    """
+    checked = student_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            template = "401.html#message" if request.htmx else "401.html"
+            return render(request, template, {"posted": posted_texts(request)}, status=401)
+        return checked(request, *args, **kwargs)
+
+    return wrapper
+
+
+def posted_texts(request: HttpRequest) -> list[str]:
+    """The texts a logged-out user just sent (fields named "text" or "…-text"), to copy."""
+    if request.method != "POST":
+        return []
+    return [
+        value
+        for name, value in request.POST.items()
+        if (name == "text" or name.endswith("-text")) and value.strip()
+    ]
 
 
 def get_class_for_teacher(user, pk: int) -> SchoolClass:
@@ -134,6 +164,16 @@ def get_task_for_teacher(user, pk: int) -> Task:
 
 def get_task_for_student(user, pk: int) -> Task:
     return get_object_or_404(Task.objects.visible_to_student(user, timezone.now()), pk=pk)
+
+
+def get_question_for_student(user, task: Task, pk: int) -> Question:
+    """A question of a task the student may see (get the task with get_task_for_student)."""
+    return get_object_or_404(Question.objects.filter(task=task), pk=pk)
+
+
+def get_submission_for_student(user, task: Task) -> Submission | None:
+    """The student's own submission for the task, or None if they have not started it."""
+    return Submission.objects.filter(task=task, student=user).first()
 
 
 def get_question_for_teacher(user, pk: int) -> Question:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, classes, core, lessons, marking, staff, tasks
+from .views import accounts, answering, classes, core, lessons, marking, staff, tasks
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -69,6 +69,15 @@ urlpatterns = [
     path("classes/<int:pk>/markbook/", marking.class_markbook, name="class_markbook"),
     path("classes/<int:pk>/markbook.csv", marking.class_markbook_csv, name="class_markbook_csv"),
     path("comments/", marking.comment_bank, name="comment_bank"),
+    # A student's tasks: answering, autosave, submitting.
+    path("my/tasks/<int:pk>/", answering.student_task, name="student_task"),
+    path(
+        "my/tasks/<int:pk>/questions/<int:question_pk>/answer/",
+        answering.answer_save,
+        name="answer_save",
+    ),
+    path("my/tasks/<int:pk>/save/", answering.task_save, name="task_save"),
+    path("my/tasks/<int:pk>/submit/", answering.task_submit, name="task_submit"),
     # Lessons, passages and their notes.
     path("lessons/", lessons.lesson_list, name="lesson_list"),
     path("lessons/new/", lessons.lesson_import, name="lesson_import"),

@@ -1,6 +1,7 @@
 """Shared fixtures: a teacher with a class and a student, and outsiders who must see nothing."""
 
 import pytest
+from django.test import Client
 
 from .factories import SchoolClassFactory, StudentFactory, TeacherFactory
 
@@ -71,6 +72,8 @@ def teacher_client(client, teacher):
 
 
 @pytest.fixture
-def student_client(client, student):
+def student_client(db, student):
+    # A client of its own, so a test can hold a teacher's and a student's session at once.
+    client = Client()
     client.force_login(student)
     return client

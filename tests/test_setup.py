@@ -9,7 +9,7 @@ from django.utils import timezone
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from lessons.models import Enrolment, SchoolClass, Task, User
+from lessons.models import Answer, Enrolment, SchoolClass, Task, User
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,6 +84,13 @@ def test_setup_demo_sets_the_demo_class_a_published_task_from_the_seed_questions
     student1 = User.objects.get(username="student1")
     assert Task.objects.visible_to_student(student1, timezone.now()).get() == task
     assert "homework: The Great Leap Forward" in output.getvalue()
+    submitted = task.submissions.filter(status="submitted")
+    assert sorted(submitted.values_list("student__username", flat=True)) == [
+        "student2",
+        "student3",
+    ]
+    assert not task.submissions.filter(student=student1).exists()
+    assert all(answer.text for answer in Answer.objects.filter(submission__in=submitted))
 
 
 def test_setup_demo_without_seeds_still_makes_the_logins(db, monkeypatch):

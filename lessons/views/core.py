@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ..models import SchoolClass
+from ..services.answering import student_dashboard
 from ..services.tasks import dashboard_tasks
 
 logger = logging.getLogger(__name__)
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The dashboard: a teacher's classes, or a student's classes."""
+    """The dashboard: a teacher's classes, or a student's classes with their tasks."""
     user = request.user
     if user.is_teacher:
         classes = (
@@ -31,8 +32,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "core/teacher_dashboard.html",
             {"classes": classes, "task_overview": dashboard_tasks(teacher=user)},
         )
-    classes = SchoolClass.objects.for_student(user).active().prefetch_related("teachers")
-    return render(request, "core/student_dashboard.html", {"classes": classes})
+    return render(
+        request, "core/student_dashboard.html", {"class_tasks": student_dashboard(student=user)}
+    )
 
 
 @never_cache

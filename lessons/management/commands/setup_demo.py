@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lessons.models import Enrolment, Question, SchoolClass, Task, User
+from lessons.services.demo import submit_demo_answers
 from lessons.services.tasks import create_task_from_bank
 
 DEMO_CLASS_NAME = "Demo class: 12H History"
@@ -52,6 +53,16 @@ class Command(BaseCommand):
                 )
                 Enrolment.objects.get_or_create(school_class=school_class, student=student)
             task = self.ensure_demo_task(teacher, school_class)
+            if task is not None:
+                # student2 and student3 have handed in, so the teacher has work to mark.
+                submit_demo_answers(
+                    task=task,
+                    students=list(
+                        User.objects.filter(username__in=["student2", "student3"]).order_by(
+                            "username"
+                        )
+                    ),
+                )
 
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {password})"))
@@ -61,7 +72,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  class:    {school_class.name} (join code {school_class.join_code})")
         if task is not None:
             due = timezone.localtime(task.due_at).strftime("%A %d %B, %H:%M")
-            self.stdout.write(f"  homework: {task.title} (due {due})")
+            self.stdout.write(
+                f"  homework: {task.title} (due {due}; student2 and student3 have submitted)"
+            )
         else:
             self.stdout.write("  homework: none (run manage.py load_seeds first for the demo task)")
 
