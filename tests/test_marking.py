@@ -856,3 +856,27 @@ def test_a_save_uses_as_many_queries_for_30_students_as_for_3(teacher_client, te
         assert response.status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_the_marking_page_lists_only_earlier_attempts_in_the_history(
+    teacher_client, teacher, task, work
+):
+    from lessons.services.answering import reopen_for_another_attempt, save_answer, submit
+
+    sub, (points_answer, _) = work
+    url = reverse("mark_by_question", args=[task.pk, points_answer.question_id])
+    assert "Earlier attempts" not in teacher_client.get(url).content.decode()
+
+    reopen_for_another_attempt(submission=sub, note="Add a second aim.", teacher=teacher)
+    points_answer.refresh_from_db()
+    save_answer(
+        submission=sub,
+        question=points_answer.question,
+        text="Second attempt text",
+        base_version=points_answer.version,
+    )
+    submit(submission=sub)
+    html = teacher_client.get(url).content.decode()
+    # The factory-made first attempt has no submitted copy; the return snapshot is attempt 1.
+    assert "Earlier attempts (1)" in html
+    assert "Attempt 1" in html and "Attempt 2" not in html

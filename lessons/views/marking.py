@@ -175,7 +175,9 @@ class AnswerCard:
 
     @property
     def revisions(self) -> list:
-        return list(self.answer.revisions.all())
+        """Earlier attempts only: the current attempt's submitted text is the answer shown."""
+        current = self.answer.submission.attempt
+        return [r for r in self.answer.revisions.all() if r.attempt < current]
 
     @property
     def word_count(self) -> int:
