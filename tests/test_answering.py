@@ -172,7 +172,7 @@ def test_task_page_queries_do_not_grow_with_questions_passages_notes_or_answers(
     small, large = build(1, 1), build(6, 5)
     client.force_login(student)
     client.get(task_url(small))
-    with django_assert_num_queries(14) as captured:
+    with django_assert_num_queries(11) as captured:
         assert client.get(task_url(small)).status_code == 200
     with django_assert_num_queries(len(captured.captured_queries)):
         assert client.get(task_url(large)).status_code == 200
@@ -550,7 +550,7 @@ def test_student_dashboard_queries_do_not_grow_with_tasks(
     write(student, first, make_points_question(task=first), "Hi")
     client.force_login(student)
     client.get(reverse("home"))
-    with django_assert_num_queries(10) as small:
+    with django_assert_num_queries(7) as small:
         client.get(reverse("home"))
     for _ in range(5):
         other = SchoolClassFactory(teachers=[TeacherFactory()], students=[student])
