@@ -64,9 +64,7 @@ def test_an_idle_session_still_times_out(teacher_client, settings):
     assert response.url.startswith(reverse("login"))
 
 
-def test_a_user_active_every_few_minutes_stays_logged_in_past_the_timeout(
-    teacher_client, settings
-):
+def test_a_user_active_every_few_minutes_stays_logged_in_past_the_timeout(teacher_client, settings):
     start = timezone.now()
     step = timedelta(seconds=settings.SESSION_REFRESH_SECONDS // 2)
     moment = start
