@@ -207,6 +207,8 @@ SCHOOL_SETTINGS_CACHE_SECONDS = env_int("SCHOOL_SETTINGS_CACHE_SECONDS", 30)
 # Student answers of tasks whose classes have all been archived this long are deleted by
 # `manage.py purge_archived_answers` (run it daily; see docs/self-hosting.md).
 RETENTION_DAYS = env_int("RETENTION_DAYS", 365)
+# The benchmark's baseline view (/bench/baseline); `make bench` turns it on for its server.
+GLF_BENCH_ENDPOINTS = env_bool("GLF_BENCH_ENDPOINTS", False)
 
 # Sessions: in the database, so any app server can serve any request. Shared classroom
 # computers get an idle timeout: a request pushes the expiry forward, but the session row is

@@ -111,3 +111,47 @@ def test_logging_out_leaves_no_session_behind(teacher_client):
     teacher_client.post(reverse("logout"))
     assert not Session.objects.filter(session_key=key).exists()
     assert Session.objects.count() == 0
+
+
+# The benchmark's baseline view
+
+
+@pytest.fixture
+def bench_on(settings):
+    settings.GLF_BENCH_ENDPOINTS = True
+
+
+def test_the_baseline_view_is_a_404_unless_the_benchmark_turns_it_on(teacher_client, client):
+    assert teacher_client.get(reverse("bench_baseline")).status_code == 404
+
+
+def test_the_baseline_view_is_a_404_for_anonymous_users_too_when_off(client, db):
+    assert client.get(reverse("bench_baseline")).status_code == 404
+
+
+def test_the_baseline_view_sends_anonymous_users_to_log_in(client, db, bench_on):
+    response = client.get(reverse("bench_baseline"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_the_baseline_view_answers_ok_to_teachers_and_students(
+    teacher_client, student_client, bench_on
+):
+    for client in (teacher_client, student_client):
+        response = client.get(reverse("bench_baseline"))
+        assert response.status_code == 200
+        assert response.content == b"ok\n"
+
+
+def test_the_baseline_view_loads_only_the_session_and_the_user(
+    student_client, bench_on, django_assert_num_queries
+):
+    student_client.get(reverse("bench_baseline"))  # The school settings are cached after this.
+    with django_assert_num_queries(2) as captured:
+        student_client.get(reverse("bench_baseline"))
+    tables = " ".join(q["sql"] for q in captured.captured_queries)
+    assert "django_session" in tables and "lessons_user" in tables
+
+
+def test_the_baseline_view_refuses_posts(student_client, bench_on):
+    assert student_client.post(reverse("bench_baseline")).status_code == 405
