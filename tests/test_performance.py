@@ -1,15 +1,19 @@
 """Performance: the session refresh policy, the benchmark's baseline view, the demo school
 builder, query counts of the heavy pages, and a smoke run of the benchmark harness."""
 
+import io
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib.sessions.models import Session
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from lessons.middleware import BACKGROUND_HEADER
+from lessons.models import Answer, Question, SchoolClass, Submission, Task, User
+from lessons.services.demo_school import DemoSchoolExists, build_demo_school
 
 from .factories import TaskFactory
 
@@ -155,3 +159,107 @@ def test_the_baseline_view_loads_only_the_session_and_the_user(
 
 def test_the_baseline_view_refuses_posts(student_client, bench_on):
     assert student_client.post(reverse("bench_baseline")).status_code == 405
+
+
+# The demo school
+
+
+def small_school(**overrides):
+    options = {
+        "teachers": 2,
+        "classes": 3,
+        "students_per_class": 4,
+        "tasks_per_class": 3,
+        "questions_per_task": 2,
+        "answered": 1.0,
+        "marked": 1.0,
+        "password": "demo-pass-123",
+        "prefix": "t",
+    }
+    return build_demo_school(**{**options, **overrides})
+
+
+def test_the_demo_school_has_the_rows_asked_for(db):
+    school = small_school()
+    assert school.counts["students"] == 12 and school.counts["teachers"] == 2
+    students = User.objects.filter(username__startswith="t-student", role=User.Role.STUDENT)
+    assert students.count() == 12
+    assert (
+        User.objects.filter(username__startswith="t-teacher", role=User.Role.TEACHER).count() == 2
+    )
+    classes = SchoolClass.objects.filter(name__startswith="T ")
+    assert classes.count() == 3
+    for school_class in classes:
+        assert school_class.enrolments.count() == 4
+        assert school_class.teachers.count() == 1
+        assert school_class.tasks.count() == 3
+    assert Task.objects.filter(classes__in=classes).count() == 9
+    assert Question.objects.filter(task__classes__in=classes).count() == 18
+    # Everyone answered every task: 9 tasks × 4 students, 2 answers each.
+    assert Submission.objects.filter(task__classes__in=classes).count() == 36
+    assert Answer.objects.filter(submission__task__classes__in=classes).count() == 72
+    assert school.counts["answers"] == 72
+
+
+def test_the_demo_school_marks_inside_the_mark_scheme(db):
+    small_school()
+    marked = Answer.objects.filter(mark__isnull=False).select_related("question", "level")
+    assert marked.exists()
+    for answer in marked.prefetch_related("credited_points"):
+        question = answer.question
+        assert 0 <= answer.mark <= question.max_marks
+        assert answer.submission.status == Submission.Status.SUBMITTED
+        if question.is_points:
+            credited = sum(p.marks for p in answer.credited_points.all())
+            assert answer.mark == min(credited, question.max_marks)
+        elif answer.mark:
+            assert answer.level.contains(answer.mark)
+    # Past due work is submitted; the last two tasks of each class are still open.
+    now = timezone.now()
+    assert not Submission.objects.filter(
+        task__due_at__lt=now, status=Submission.Status.IN_PROGRESS
+    ).exists()
+    assert Task.objects.filter(due_at__gt=now).count() == 6
+    released = Submission.objects.filter(released_at__isnull=False)
+    assert released.exists() and not released.filter(task__due_at__gt=now).exists()
+
+
+def test_the_demo_school_answers_only_the_share_asked_for(db):
+    small_school(answered=0.0)
+    assert not Submission.objects.exists()
+    small_school(prefix="u", answered=1.0, marked=0.0)
+    assert Submission.objects.exists() and not Answer.objects.filter(mark__isnull=False).exists()
+
+
+def test_the_demo_logins_work_with_the_password_given(db):
+    small_school()
+    user = User.objects.get(username="t-student1")
+    assert user.check_password("demo-pass-123")
+    assert not user.check_password("wrong")
+
+
+def test_the_demo_school_refuses_to_build_twice_with_one_prefix(db):
+    small_school()
+    with pytest.raises(DemoSchoolExists):
+        small_school()
+    assert User.objects.filter(username__startswith="t-").count() == 14
+    small_school(prefix="v")
+    assert User.objects.filter(username__startswith="v-").count() == 14
+
+
+def test_make_demo_school_prints_what_it_built_and_refuses_a_second_run(db):
+    out = io.StringIO()
+    call_command(
+        "make_demo_school",
+        "--classes=2",
+        "--students-per-class=3",
+        "--tasks-per-class=2",
+        "--teachers=1",
+        "--answered=50%",
+        "--password=demo-pass-123",
+        stdout=out,
+    )
+    assert "Built demo school 'demo'" in out.getvalue()
+    assert "6 students" in out.getvalue() and "demo-student6" in out.getvalue()
+    with pytest.raises(CommandError, match="already in this database"):
+        call_command("make_demo_school", "--classes=1", stdout=io.StringIO())
