@@ -2,6 +2,7 @@
 builder, query counts of the heavy pages, and a smoke run of the benchmark harness."""
 
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,8 +12,12 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from bench import run as bench_run
+from bench.endpoints import ENDPOINTS
+from bench.report import load_table, ratios, scale_table, write_json
 from lessons.middleware import BACKGROUND_HEADER
 from lessons.models import Answer, Question, SchoolClass, Submission, Task, User
+from lessons.services.benchmark import bench_plan, run_in_process, scale_curve
 from lessons.services.demo_school import DemoSchoolExists, build_demo_school
 
 from .factories import TaskFactory
@@ -263,3 +268,98 @@ def test_make_demo_school_prints_what_it_built_and_refuses_a_second_run(db):
     assert "6 students" in out.getvalue() and "demo-student6" in out.getvalue()
     with pytest.raises(CommandError, match="already in this database"):
         call_command("make_demo_school", "--classes=1", stdout=io.StringIO())
+
+
+# The benchmark harness, in-process (no gunicorn, no Locust)
+
+
+@pytest.fixture
+def demo_school(db):
+    return small_school(prefix="demo", classes=2, teachers=1, tasks_per_class=3, marked=0.5)
+
+
+def test_the_plan_gives_students_open_work_and_teachers_a_class_to_mark(demo_school):
+    plan = bench_plan(prefix="demo", students=5, teachers=3)
+    assert len(plan["students"]) == 5 and len(plan["teachers"]) == 1
+    for account in plan["students"]:
+        student = User.objects.get(username=account["username"])
+        task = Task.objects.get(questions=account["question"])
+        assert task.due_at > timezone.now()
+        assert not Submission.objects.filter(
+            task=task, student=student, status=Submission.Status.SUBMITTED
+        ).exists()
+    # One answer per simulated student: two users never race on one answer.
+    assert len({a["username"] for a in plan["students"]}) == 5
+
+
+def test_the_in_process_run_drives_every_endpoint_without_a_failure(demo_school, bench_on):
+    plan = bench_plan(prefix="demo", students=2, teachers=1)
+    results = run_in_process(plan=plan, requests=3)
+    assert list(results) == [endpoint.name for endpoint in ENDPOINTS]
+    for name, phases in results.items():
+        assert phases["max"]["requests"] == 3, name
+        assert phases["max"]["failures"] == 0, name
+        assert phases["max"]["p50"] <= phases["max"]["p95"] <= phases["max"]["p99"]
+    saver = plan["students"][0]
+    answer = Answer.objects.get(
+        question_id=saver["question"], submission__student__username=saver["username"]
+    )
+    assert answer.version == saver["version"] + 3
+    assert answer.text.startswith("Draft 3:")
+
+
+def test_the_report_prints_ratios_to_the_baseline_and_writes_json(tmp_path, demo_school, bench_on):
+    plan = bench_plan(prefix="demo", students=2, teachers=1)
+    results = run_in_process(plan=plan, requests=2)
+    table = load_table(results, rate=100)
+    assert "baseline" in table.splitlines()[2] and "1.00" in table.splitlines()[2]
+    assert all(name in table for name in results)
+    path = write_json({"load": results, "conditions": {"cores": 2}}, tmp_path, "stamp")
+    data = json.loads(path.read_text())
+    assert data["ratios"]["baseline"] == 1.0
+    assert set(data["ratios"]) == set(results)
+    assert json.loads((tmp_path / "latest.json").read_text()) == data
+
+
+def test_ratios_compare_maximum_throughput_with_the_baseline():
+    figures = {
+        "baseline": {"max": {"rps": 400.0}},
+        "autosave": {"max": {"rps": 220.0}},
+        "mark book": {"fixed": {"rps": 100.0}},
+    }
+    assert ratios(figures) == {"baseline": 1.0, "autosave": 0.55, "mark book": None}
+
+
+def test_the_scale_curve_measures_every_page_with_the_same_queries_at_each_size(db, bench_on):
+    scale = scale_curve(sizes=[3, 9], tasks=2, questions=2, repeats=1, password="demo-pass-123")
+    assert scale["sizes"] == [3, 9]
+    for page, by_size in scale["pages"].items():
+        assert set(by_size) == {"3", "9"}, page
+        assert by_size["3"]["queries"] == by_size["9"]["queries"], page
+        assert by_size["3"]["ms"] > 0
+    assert "mark book" in scale_table(scale)
+
+
+def test_bench_pages_refuses_a_plan_without_a_demo_school(db, tmp_path):
+    with pytest.raises(CommandError, match="make_demo_school"):
+        call_command("bench_pages", "plan", f"--out={tmp_path / 'plan.json'}")
+
+
+def test_bench_pages_writes_the_plan(demo_school, tmp_path):
+    out = tmp_path / "plan.json"
+    call_command("bench_pages", "plan", f"--out={out}", "--students=3", stdout=io.StringIO())
+    assert len(json.loads(out.read_text())["students"]) == 3
+
+
+def test_make_bench_says_what_to_set_without_a_database_url(monkeypatch, capsys):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert bench_run.main([]) == 2
+    assert "DATABASE_URL=postgresql://" in capsys.readouterr().err
+
+
+def test_the_bench_database_sits_next_to_the_one_given():
+    url, name = bench_run.bench_database_url("postgresql://glf:pw@db.internal:5432/glf")
+    assert name == "glf_bench"
+    assert url == "postgresql://glf:pw@db.internal:5432/glf_bench"
+    with pytest.raises(SystemExit):
+        bench_run.bench_database_url("sqlite:///var/db.sqlite3")
