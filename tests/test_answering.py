@@ -659,7 +659,7 @@ def test_without_javascript_a_save_from_someone_else_s_page_shows_their_text_bac
 def test_an_autosave_while_the_database_is_down_is_a_503_to_retry(student_client, task, q1):
     student_client.raise_request_exception = False
     down = OperationalError("server closed the connection unexpectedly")
-    with mock.patch("lessons.views.answering.save_answer", side_effect=down):
+    with mock.patch("lessons.views.answering.save_student_answer", side_effect=down):
         response = student_client.post(save_url(task, q1), fields(q1, "Keep trying"), **HTMX)
     assert response.status_code == 503
     assert response["Retry-After"] == "5"

@@ -9,18 +9,22 @@ import pytest
 import time_machine
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from bench import run as bench_run
-from bench.endpoints import ENDPOINTS
+from bench.endpoints import BY_NAME, ENDPOINTS, AutosaveState, request_for
 from bench.report import load_table, ratios, scale_table, write_json
 from lessons.middleware import BACKGROUND_HEADER
 from lessons.models import Answer, Question, SchoolClass, Submission, Task, User
+from lessons.services.answering import AnswerRefused, save_student_answer, submit
 from lessons.services.benchmark import bench_plan, run_in_process, scale_curve
 from lessons.services.demo_school import DemoSchoolExists, build_demo_school
 
-from .factories import TaskFactory
+from .factories import QuestionFactory, TaskFactory
 
 # The session refresh policy
 
@@ -363,3 +367,88 @@ def test_the_bench_database_sits_next_to_the_one_given():
     assert url == "postgresql://glf:pw@db.internal:5432/glf_bench"
     with pytest.raises(SystemExit):
         bench_run.bench_database_url("sqlite:///var/db.sqlite3")
+
+
+# Query counts of the autosave
+
+
+def autosave_post(client, account, state):
+    method, path, data, headers = request_for(BY_NAME["autosave"], account, state)
+    response = client.post(path, data, headers=headers)
+    state.update(response.status_code, response.content.decode())
+    return response
+
+
+def test_an_autosave_takes_the_same_few_queries_in_a_small_and_a_large_school(
+    db, bench_on, django_assert_num_queries
+):
+    counts = []
+    for prefix, classes, size in (("small", 1, 3), ("large", 4, 30)):
+        small_school(prefix=prefix, classes=classes, students_per_class=size, answered=0.5)
+        account = bench_plan(prefix=prefix, students=1, teachers=1)["students"][0]
+        client = Client()
+        client.force_login(User.objects.get(username=account["username"]))
+        state = AutosaveState(account)
+        assert autosave_post(client, account, state).status_code == 200  # Warm the caches.
+        with CaptureQueriesContext(connection) as captured:
+            assert autosave_post(client, account, state).status_code == 200
+        counts.append(len(captured))
+        sql = [q["sql"] for q in captured.captured_queries]
+        # Session, user, task, question, the submission locked, one UPDATE of the answer
+        # (its version in the WHERE), the submission's time: no SELECT of the answer.
+        assert sum(s.startswith("UPDATE") for s in sql) == 2
+        assert not any(s.startswith("SELECT") and 'FROM "lessons_answer"' in s for s in sql)
+    assert counts[0] == counts[1]
+
+
+def test_a_first_save_starts_the_work_and_an_empty_one_does_not(student, task, db):
+    question = QuestionFactory(task=task)
+    result = save_student_answer(
+        task=task, student=student, question=question, text="   ", base_version=0
+    )
+    assert result.outcome == "unchanged" and not Submission.objects.exists()
+    result = save_student_answer(
+        task=task, student=student, question=question, text="Communes", base_version=0
+    )
+    assert result.outcome == "saved" and result.version == 1
+    answer = Answer.objects.get(submission__student=student, question=question)
+    assert answer.text == "Communes" and answer.version == 1
+
+
+def test_the_one_statement_save_still_refuses_a_stale_version(student, task, db):
+    question = QuestionFactory(task=task)
+    save_student_answer(task=task, student=student, question=question, text="A", base_version=0)
+    save_student_answer(task=task, student=student, question=question, text="B", base_version=1)
+    stale = save_student_answer(
+        task=task, student=student, question=question, text="C", base_version=1
+    )
+    assert stale.is_conflict and stale.version == 2 and stale.text == "B"
+    again = save_student_answer(
+        task=task, student=student, question=question, text="B", base_version=1
+    )
+    assert again.outcome == "unchanged" and again.version == 2
+    assert Answer.objects.get(question=question).text == "B"
+
+
+def test_a_save_based_on_a_version_of_an_answer_that_does_not_exist_is_a_conflict(
+    student, task, db
+):
+    question = QuestionFactory(task=task)
+    save_student_answer(task=task, student=student, question=question, text="A", base_version=0)
+    other = QuestionFactory(task=task)
+    result = save_student_answer(
+        task=task, student=student, question=other, text="Text", base_version=3
+    )
+    assert result.is_conflict and result.version == 0
+    assert not Answer.objects.filter(question=other).exists()
+
+
+def test_saving_into_submitted_work_is_refused_on_the_autosave_path(student, task, db):
+    question = QuestionFactory(task=task)
+    save_student_answer(task=task, student=student, question=question, text="A", base_version=0)
+    submit(submission=Submission.objects.get(student=student))
+    with pytest.raises(AnswerRefused):
+        save_student_answer(
+            task=task, student=student, question=question, text="After", base_version=1
+        )
+    assert Answer.objects.get(question=question).text == "A"
