@@ -1,6 +1,7 @@
 """Performance: the session refresh policy, the benchmark's baseline view, the demo school
 builder, query counts of the heavy pages, and a smoke run of the benchmark harness."""
 
+import csv
 import io
 import json
 from datetime import timedelta
@@ -20,6 +21,7 @@ from bench.endpoints import BY_NAME, ENDPOINTS, AutosaveState, request_for
 from bench.report import load_table, ratios, scale_table, write_json
 from lessons.middleware import BACKGROUND_HEADER
 from lessons.models import Answer, Question, SchoolClass, Submission, Task, User
+from lessons.services import marking
 from lessons.services.answering import AnswerRefused, save_student_answer, submit
 from lessons.services.benchmark import bench_plan, run_in_process, scale_curve
 from lessons.services.demo_school import DemoSchoolExists, build_demo_school
@@ -452,3 +454,102 @@ def test_saving_into_submitted_work_is_refused_on_the_autosave_path(student, tas
             task=task, student=student, question=question, text="After", base_version=1
         )
     assert Answer.objects.get(question=question).text == "A"
+
+
+# The mark book, a page of students at a time; its CSV complete
+
+
+@pytest.fixture
+def big_class(db):
+    """A class of 7 students, 2 tasks, every answer marked."""
+    small_school(prefix="mb", classes=1, students_per_class=7, tasks_per_class=2, marked=1.0)
+    teacher = User.objects.get(username="mb-teacher1")
+    return teacher, SchoolClass.objects.get(teachers=teacher)
+
+
+@pytest.fixture
+def pages_of_3(monkeypatch):
+    monkeypatch.setattr(marking, "MARKBOOK_PAGE_SIZE", 3)
+    monkeypatch.setattr(marking, "MARKBOOK_CSV_CHUNK", 3)
+
+
+def names_in_order(school_class):
+    students = User.objects.filter(enrolments__school_class=school_class)
+    return [
+        s.display_name
+        for s in sorted(students, key=lambda s: (s.display_name.casefold(), s.username))
+    ]
+
+
+def test_the_mark_book_shows_a_page_of_students_with_links_to_the_others(
+    client, big_class, pages_of_3
+):
+    teacher, school_class = big_class
+    client.force_login(teacher)
+    url = reverse("class_markbook", args=[school_class.pk])
+    names = names_in_order(school_class)
+    first = client.get(url).content.decode()
+    assert "Students 1–3 of 7" in first and "Page 1 of 3" in first
+    assert 'href="?page=2"' in first and 'href="?page=0"' not in first
+    assert all(name in first for name in names[:3])
+    assert not any(name in first for name in names[3:] if name not in names[:3])
+    last = client.get(url + "?page=3").content.decode()
+    assert "Students 7–7 of 7" in last and names[6] in last and 'href="?page=2"' in last
+    assert client.get(url + "?page=99").content.decode().count("Students 7–7 of 7") == 2
+    assert "Students 1–3 of 7" in client.get(url + "?page=abc").content.decode()
+
+
+def test_a_small_class_has_no_page_links(teacher_client, school_class):
+    html = teacher_client.get(reverse("class_markbook", args=[school_class.pk])).content.decode()
+    assert "Pages of the mark book" not in html
+
+
+def test_the_class_mean_covers_every_student_not_only_the_page(big_class, pages_of_3):
+    _, school_class = big_class
+    whole = marking.markbook(school_class=school_class)
+    page = marking.markbook(school_class=school_class, page=1)
+    assert len(page.rows) == 3 and len(whole.rows) == 7
+    for number, column in enumerate(page.tasks):
+        percents = [row.cells[number].percent for row in whole.rows]
+        percents = [p for p in percents if p is not None]
+        assert percents, "every answer is marked in this class"
+        assert column.marked == len(percents)
+        assert column.mean_percent == round(sum(percents) / len(percents))
+
+
+def test_the_csv_has_every_student_read_in_chunks(client, big_class, pages_of_3):
+    teacher, school_class = big_class
+    client.force_login(teacher)
+    response = client.get(reverse("class_markbook_csv", args=[school_class.pk]))
+    assert response.streaming
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    header, *rows = list(csv.reader(io.StringIO(body[1:])))
+    assert header[:2] == ["Student", "Username"] and len(header) == 2 + 2 * 3
+    assert [row[0] for row in rows] == names_in_order(school_class)
+    assert rows == marking.markbook_table(marking.markbook(school_class=school_class))[1:]
+
+
+def test_a_mark_book_page_takes_the_same_queries_for_a_class_of_4_and_of_12(
+    client, db, pages_of_3, django_assert_num_queries
+):
+    counts = []
+    for prefix, size in (("four", 4), ("twelve", 12)):
+        small_school(prefix=prefix, classes=1, students_per_class=size, tasks_per_class=2)
+        teacher = User.objects.get(username=f"{prefix}-teacher1")
+        client.force_login(teacher)
+        school_class = SchoolClass.objects.get(teachers=teacher)
+        for url in (
+            reverse("class_markbook", args=[school_class.pk]) + "?page=2",
+            reverse("class_markbook_csv", args=[school_class.pk]),
+        ):
+            client.get(url)
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url)
+                if response.streaming:
+                    b"".join(response.streaming_content)
+            counts.append(len(captured))
+    # The CSV reads one chunk of 3 students per query: 2 chunks for 4 students, 4 for 12.
+    page_small, csv_small, page_large, csv_large = counts
+    assert page_small == page_large
+    assert csv_large - csv_small == 2

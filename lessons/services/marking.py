@@ -8,7 +8,7 @@ refused with MarkingConflict, carrying what is saved now.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -786,16 +786,13 @@ class MarkbookTask:
     task: Task
     max_total: int
     question_count: int
-    cells: list[MarkbookCell] = field(default_factory=list)
+    # Over the whole class, not only the students of the page shown.
+    marked: int = 0
+    percents: list[int] = field(default_factory=list)
 
     @property
     def mean_percent(self) -> int | None:
-        percents = [c.percent for c in self.cells if c.percent is not None]
-        return round(sum(percents) / len(percents)) if percents else None
-
-    @property
-    def marked(self) -> int:
-        return sum(1 for c in self.cells if c.fully_marked)
+        return round(sum(self.percents) / len(self.percents)) if self.percents else None
 
 
 @dataclass
@@ -804,51 +801,132 @@ class MarkbookRow:
     cells: list[MarkbookCell]
 
 
+# Students per page of the mark book, and per chunk of its CSV export: a page's cost (and
+# its queries) is the same for a class of 30 or of 3,000.
+MARKBOOK_PAGE_SIZE = 100
+MARKBOOK_CSV_CHUNK = 500
+
+
 @dataclass
 class Markbook:
     school_class: SchoolClass
     tasks: list[MarkbookTask]
     rows: list[MarkbookRow]
+    page: int = 1
+    pages: int = 1
+    student_count: int = 0
+    first: int = 1  # the position of the page's first student in the class
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1
 
 
-def markbook(*, school_class: SchoolClass) -> Markbook:
-    """Students × set tasks of one class: total, percentage and state, in four queries."""
-    tasks = list(
+def _markbook_columns(school_class: SchoolClass) -> list[MarkbookTask]:
+    tasks = (
         Task.objects.filter(classes=school_class)
         .exclude(status=Task.Status.DRAFT)
         .annotate(question_count=Count("questions"), max_total=Sum("questions__max_marks"))
         .order_by("due_at", "id")
     )
-    students = sorted(
-        User.objects.filter(role=User.Role.STUDENT, enrolments__school_class=school_class),
-        key=_student_sort_key,
-    )
-    submissions = with_marking_counts(
-        Submission.objects.filter(
-            task__in=[t.id for t in tasks],
-            student__enrolments__school_class=school_class,
-        )
-    )
-    found = {(s.task_id, s.student_id): s for s in submissions}
-    columns = [
+    return [
         MarkbookTask(task=t, max_total=t.max_total or 0, question_count=t.question_count)
         for t in tasks
     ]
+
+
+def _class_students(school_class: SchoolClass) -> list[User]:
+    """The class's students in name order, with only what the mark book shows of them.
+
+    Read as plain values (the whole class in one light query) and sorted here, as the
+    overview sorts them; the page then reads the work of its own students only.
+    """
+    values = User.objects.filter(
+        role=User.Role.STUDENT, enrolments__school_class=school_class
+    ).values_list("id", "username", "full_name", "first_name", "last_name")
+    students = [
+        User(id=pk, username=username, full_name=full, first_name=first, last_name=last)
+        for pk, username, full, first, last in values
+    ]
+    return sorted(students, key=_student_sort_key)
+
+
+def _markbook_rows(
+    school_class: SchoolClass, columns: list[MarkbookTask], students: Sequence[User]
+) -> list[MarkbookRow]:
+    submissions = with_marking_counts(
+        Submission.objects.filter(
+            task__in=[c.task.id for c in columns],
+            student__in=[s.id for s in students],
+        )
+    )
+    found = {(s.task_id, s.student_id): s for s in submissions}
     rows = []
     for student in students:
         cells = []
         for column in columns:
             submission = found.get((column.task.id, student.id))
-            cell = MarkbookCell(
-                submission=submission,
-                state=submission_state(submission, column.question_count),
-                max_total=column.max_total,
-                question_count=column.question_count,
+            cells.append(
+                MarkbookCell(
+                    submission=submission,
+                    state=submission_state(submission, column.question_count),
+                    max_total=column.max_total,
+                    question_count=column.question_count,
+                )
             )
-            column.cells.append(cell)
-            cells.append(cell)
         rows.append(MarkbookRow(student=student, cells=cells))
-    return Markbook(school_class=school_class, tasks=columns, rows=rows)
+    return rows
+
+
+def _summarise_columns(school_class: SchoolClass, columns: list[MarkbookTask]) -> None:
+    """Each task's fully marked count and percentages over the whole class, from one
+    aggregate query of plain values (no page of rows needed)."""
+    by_task = {column.task.id: column for column in columns}
+    counted = with_marking_counts(
+        Submission.objects.filter(
+            task__in=list(by_task),
+            status=Submission.Status.SUBMITTED,
+            student__enrolments__school_class=school_class,
+            student__role=User.Role.STUDENT,
+        )
+    ).values_list("task_id", "marked_count", "remark_count", "total_mark")
+    for task_id, marked, remark, total in counted:
+        column = by_task[task_id]
+        if column.question_count and marked == column.question_count and not remark:
+            column.marked += 1
+            if column.max_total:
+                column.percents.append(round(100 * (total or 0) / column.max_total))
+
+
+def markbook(
+    *, school_class: SchoolClass, page: int | None = None, per_page: int | None = None
+) -> Markbook:
+    """Students × set tasks of one class: total, percentage and state.
+
+    One page of students (page 1, 2, …; out of range means the nearest page), or every
+    student with page=None. The same four queries whatever the size of the class.
+    """
+    per_page = per_page or MARKBOOK_PAGE_SIZE
+    columns = _markbook_columns(school_class)
+    students = _class_students(school_class)
+    count = len(students)
+    pages = max(1, -(-count // per_page))
+    first = 0
+    if page is not None:
+        page = min(max(page, 1), pages)
+        first = (page - 1) * per_page
+        students = students[first : first + per_page]
+    rows = _markbook_rows(school_class, columns, students)
+    _summarise_columns(school_class, columns)
+    return Markbook(
+        school_class=school_class,
+        tasks=columns,
+        rows=rows,
+        page=page or 1,
+        pages=pages if page is not None else 1,
+        student_count=count,
+        first=first + 1,
+    )
 
 
 # Characters a spreadsheet reads as the start of a formula (or that hide one after them).
@@ -863,32 +941,52 @@ def spreadsheet_safe(value) -> str:
     return text
 
 
-def markbook_table(book: Markbook) -> list[list[str]]:
-    """The mark book as rows of cells for CSV: a header, then one student per row."""
+def _markbook_header(columns: list[MarkbookTask]) -> list[str]:
     header = ["Student", "Username"]
-    for column in book.tasks:
+    for column in columns:
         title = column.task.title
         header += [
             f"{title}: mark (out of {column.max_total})",
             f"{title}: %",
             f"{title}: state",
         ]
-    table = [header]
-    for row in book.rows:
-        line = [row.student.display_name, row.student.username]
-        for cell in row.cells:
-            state = cell.state_label
-            if cell.is_late:
-                state += " (late)"
-            if cell.is_released:
-                state += ", released"
-            line += [
-                "" if cell.total is None else str(cell.total),
-                "" if cell.percent is None else str(cell.percent),
-                state,
-            ]
-        table.append(line)
+    return header
+
+
+def _markbook_line(row: MarkbookRow) -> list[str]:
+    line = [row.student.display_name, row.student.username]
+    for cell in row.cells:
+        state = cell.state_label
+        if cell.is_late:
+            state += " (late)"
+        if cell.is_released:
+            state += ", released"
+        line += [
+            "" if cell.total is None else str(cell.total),
+            "" if cell.percent is None else str(cell.percent),
+            state,
+        ]
+    return line
+
+
+def markbook_table(book: Markbook) -> list[list[str]]:
+    """The mark book as rows of cells for CSV: a header, then one student per row."""
+    table = [_markbook_header(book.tasks)] + [_markbook_line(row) for row in book.rows]
     return [[spreadsheet_safe(value) for value in line] for line in table]
+
+
+def markbook_table_stream(
+    *, school_class: SchoolClass, chunk: int | None = None
+) -> Iterator[list[str]]:
+    """The whole mark book as CSV rows, read a chunk of students at a time, so that a
+    class of thousands is sent as it is read rather than built whole in memory."""
+    chunk = chunk or MARKBOOK_CSV_CHUNK
+    columns = _markbook_columns(school_class)
+    students = _class_students(school_class)
+    yield [spreadsheet_safe(value) for value in _markbook_header(columns)]
+    for start in range(0, len(students), chunk):
+        for row in _markbook_rows(school_class, columns, students[start : start + chunk]):
+            yield [spreadsheet_safe(value) for value in _markbook_line(row)]
 
 
 # Statistics

@@ -9,11 +9,10 @@ Without JavaScript the same form has a Save button; the view then redirects back
 """
 
 import csv
-import io
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -711,27 +710,44 @@ def task_statistics(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "")
+    return int(raw) if raw.isdigit() else 1
+
+
 @require_GET
 @teacher_required
 def class_markbook(request: HttpRequest, pk: int) -> HttpResponse:
-    """Students × tasks of one class: total, percentage and state."""
+    """Students × tasks of one class: total, percentage and state, a page of students at a
+    time."""
     school_class = get_class_for_teacher(request.user, pk)
-    book = marking_services.markbook(school_class=school_class)
+    book = marking_services.markbook(school_class=school_class, page=_page_number(request))
     return render(
         request, "marking/class_markbook.html", {"school_class": school_class, "book": book}
     )
 
 
+class _Echo:
+    """A file-like object for csv.writer that hands back each line instead of storing it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
 @require_GET
 @teacher_required
 def class_markbook_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    """The mark book as CSV: UTF-8 with a byte-order mark, so spreadsheets open it cleanly."""
+    """The whole mark book as CSV, streamed as it is read: UTF-8 with a byte-order mark, so
+    spreadsheets open it cleanly."""
     school_class = get_class_for_teacher(request.user, pk)
-    book = marking_services.markbook(school_class=school_class)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerows(marking_services.markbook_table(book))
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff"
+        for row in marking_services.markbook_table_stream(school_class=school_class):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     name = slugify(school_class.name) or "class"
     today = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="markbook-{name}-{today}.csv"'
