@@ -553,3 +553,82 @@ def test_a_mark_book_page_takes_the_same_queries_for_a_class_of_4_and_of_12(
     page_small, csv_small, page_large, csv_large = counts
     assert page_small == page_large
     assert csv_large - csv_small == 2
+
+
+# The submissions overview, a page of students at a time
+
+
+@pytest.fixture
+def overview_pages_of_3(monkeypatch):
+    monkeypatch.setattr(marking, "OVERVIEW_PAGE_SIZE", 3)
+
+
+def marked_task(school_class):
+    return Task.objects.filter(classes=school_class).order_by("due_at").first()
+
+
+def test_the_overview_shows_a_page_of_students_and_counts_for_the_whole_task(
+    client, big_class, overview_pages_of_3
+):
+    teacher, school_class = big_class
+    client.force_login(teacher)
+    task = marked_task(school_class)
+    url = reverse("task_submissions", args=[task.pk])
+    whole = marking.task_overview(task=task)
+    assert len(whole.rows) == 7
+    names = [row.student.display_name for row in whole.rows]
+    first = client.get(url).content.decode()
+    assert "Students 1–3 of 7" in first and 'href="?page=2"' in first
+    assert all(name in first for name in names[:3])
+    second = client.get(url + "?page=2").content.decode()
+    assert "Students 4–6 of 7" in second and all(name in second for name in names[3:6])
+    # The counts are the task's, whatever page is shown.
+    for state, _, count in whole.counts:
+        assert f'id="count-{state}">{count}<' in second
+    # The live refresh keeps to the page shown.
+    assert f'hx-get="{url}?page=2"' in second
+
+
+def test_an_overview_page_is_the_same_rows_as_the_whole_list(big_class, overview_pages_of_3):
+    _, school_class = big_class
+    task = marked_task(school_class)
+    whole = marking.task_overview(task=task)
+    paged = [marking.task_overview(task=task, page=n) for n in (1, 2, 3)]
+    assert [p.pages for p in paged] == [3, 3, 3]
+    rows = [row for page in paged for row in page.rows]
+    assert [(r.student.pk, r.state, r.number) for r in rows] == [
+        (r.student.pk, r.state, r.number) for r in whole.rows
+    ]
+    assert [r.submission.pk if r.submission else None for r in rows] == [
+        r.submission.pk if r.submission else None for r in whole.rows
+    ]
+    assert all(page.counts == whole.counts for page in paged)
+
+
+def test_an_anonymous_overview_pages_only_the_students_who_started(big_class, overview_pages_of_3):
+    _, school_class = big_class
+    task = marked_task(school_class)
+    task.anonymous_marking = True
+    task.save()
+    started = Submission.objects.filter(task=task).count()
+    overview = marking.task_overview(task=task, page=1)
+    assert overview.student_count == started
+    assert [row.number for row in overview.rows] == list(range(1, min(3, started) + 1))
+    assert overview.not_started_hidden == 7 - started
+
+
+def test_an_overview_page_takes_the_same_queries_for_4_and_for_12_students(
+    client, db, overview_pages_of_3
+):
+    counts = []
+    for prefix, size in (("four", 4), ("twelve", 12)):
+        small_school(prefix=prefix, classes=1, students_per_class=size, tasks_per_class=2)
+        teacher = User.objects.get(username=f"{prefix}-teacher1")
+        client.force_login(teacher)
+        task = marked_task(SchoolClass.objects.get(teachers=teacher))
+        url = reverse("task_submissions", args=[task.pk]) + "?page=2"
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
@@ -20,6 +21,7 @@ from ..models import (
     Answer,
     AnswerRevision,
     CommentBankEntry,
+    Enrolment,
     IndicativePoint,
     Level,
     Question,
@@ -501,10 +503,19 @@ class Overview:
     counts: list[tuple[str, str, int]] = field(default_factory=list)
     released: int = 0
     not_started_hidden: int = 0  # anonymous: students not started, listed only as a count
+    # Which page of the students the rows are (one page holds everyone without paging).
+    page: int = 1
+    pages: int = 1
+    student_count: int = 0
+    first: int = 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1
 
     @property
     def submitted(self) -> int:
-        return sum(1 for row in self.rows if row.state in ("submitted", "late", "marked"))
+        return sum(n for state, _, n in self.counts if state in ("submitted", "late", "marked"))
 
 
 def _student_sort_key(student: User) -> tuple:
@@ -518,52 +529,93 @@ def anonymous_numbers(submissions: Iterable[Submission]) -> dict[int, int]:
     return {pk: number for number, pk in enumerate(ids, start=1)}
 
 
-def task_overview(*, task: Task) -> Overview:
-    """Every student of the task's classes with their state, and the counts of each state."""
+# Students per page of the task overview: a page costs the same for 30 or 3,000 students.
+OVERVIEW_PAGE_SIZE = 100
+
+_OVERVIEW_FIELDS = ("id", "student_id", "status", "is_late", "released_at")
+
+
+def _display_key(pk, username, full_name, first_name, last_name) -> tuple:
+    """_student_sort_key from plain values, without making a User of every student."""
+    name = full_name or f"{first_name} {last_name}".strip() or username
+    return (name.casefold(), username)
+
+
+def task_overview(*, task: Task, page: int | None = None, per_page: int | None = None) -> Overview:
+    """Every student of the task's classes with their state, and the counts of each state.
+
+    With a page number, the rows are that page of students (the counts are still the
+    whole task's); the whole list is read as plain values and only the page's students and
+    submissions become objects, so a page costs the same for a class of 30 or of 3,000.
+    """
+    per_page = per_page or OVERVIEW_PAGE_SIZE
     totals = task.questions.aggregate(count=Count("id"), marks=Sum("max_marks"))
     question_count = totals["count"]
-    submissions = list(
-        with_marking_counts(task.submissions.all()).select_related("student").order_by("id")
+    states = list(
+        with_marking_counts(task.submissions.all())
+        .order_by("id")
+        .values(*_OVERVIEW_FIELDS, "marked_count", "remark_count")
     )
-    numbers = anonymous_numbers(submissions)
-    by_student = {submission.student_id: submission for submission in submissions}
-    enrolled = User.objects.filter(
-        role=User.Role.STUDENT, enrolments__school_class__in=task.classes.all()
-    ).distinct()
-    students = {student.id: student for student in enrolled}
+    numbers = {values["id"]: number for number, values in enumerate(states, start=1)}
+    by_student = {values["student_id"]: values for values in states}
+    enrolled = Enrolment.objects.filter(
+        school_class__in=task.classes.all(), student__role=User.Role.STUDENT
+    ).values("student_id")
     # Someone who left the class after starting keeps their work in the overview.
-    for submission in submissions:
-        students.setdefault(submission.student_id, submission.student)
-    rows = []
-    for student in students.values():
-        submission = by_student.get(student.id)
-        rows.append(
-            StudentRow(
-                student=student,
-                submission=submission,
-                number=numbers.get(submission.id) if submission else None,
-                state=submission_state(submission, question_count),
-                question_count=question_count,
-            )
-        )
+    people = User.objects.filter(
+        Q(id__in=enrolled) | Q(id__in=task.submissions.values("student_id"))
+    ).values_list("id", "username", "full_name", "first_name", "last_name")
+    entries = []
+    for person in people:
+        values = by_student.get(person[0])
+        state = submission_state(SimpleNamespace(**values) if values else None, question_count)
+        number = numbers[values["id"]] if values else None
+        entries.append((person, values, number, state))
     anonymous = task.anonymous_marking
     if anonymous:
-        rows.sort(key=lambda row: (row.number is None, row.number or 0))
+        entries.sort(key=lambda entry: (entry[2] is None, entry[2] or 0))
     else:
-        rows.sort(key=lambda row: _student_sort_key(row.student))
-    counter = Counter(row.state for row in rows)
+        entries.sort(key=lambda entry: _display_key(*entry[0]))
+    counter = Counter(entry[3] for entry in entries)
     overview = Overview(
         task=task,
-        rows=rows,
+        rows=[],
         question_count=question_count,
         max_total=totals["marks"] or 0,
         anonymous=anonymous,
         counts=[(state, label, counter.get(state, 0)) for state, label in STATE_LABELS.items()],
-        released=sum(1 for row in rows if row.is_released),
+        released=sum(1 for entry in entries if entry[1] and entry[1]["released_at"]),
     )
     if anonymous:
         overview.not_started_hidden = counter.get("not_started", 0)
-        overview.rows = [row for row in rows if row.submission is not None]
+        entries = [entry for entry in entries if entry[1] is not None]
+    overview.student_count = len(entries)
+    if page is not None:
+        overview.pages = max(1, -(-len(entries) // per_page))
+        overview.page = min(max(page, 1), overview.pages)
+        overview.first = (overview.page - 1) * per_page + 1
+        entries = entries[overview.first - 1 : overview.first - 1 + per_page]
+    submissions = with_marking_counts(
+        Submission.objects.filter(id__in=[entry[1]["id"] for entry in entries if entry[1]])
+    ).in_bulk()
+    for person, values, number, state in entries:
+        pk, username, full_name, first_name, last_name = person
+        overview.rows.append(
+            StudentRow(
+                student=User(
+                    id=pk,
+                    username=username,
+                    full_name=full_name,
+                    first_name=first_name,
+                    last_name=last_name,
+                    role=User.Role.STUDENT,
+                ),
+                submission=submissions[values["id"]] if values else None,
+                number=number,
+                state=state,
+                question_count=question_count,
+            )
+        )
     return overview
 
 

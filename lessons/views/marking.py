@@ -43,8 +43,14 @@ from ..services.rendering import legend_for, passage_views, reading_passages
 # Overview
 
 
-def _overview_context(task: Task) -> dict:
-    overview = marking_services.task_overview(task=task)
+def _page_number(request: HttpRequest) -> int:
+    """?page=N of a paged list (the overview, the mark book); 1 when missing or not a number."""
+    raw = request.GET.get("page", "")
+    return int(raw) if raw.isdigit() else 1
+
+
+def _overview_context(task: Task, page: int = 1) -> dict:
+    overview = marking_services.task_overview(task=task, page=page)
     questions = list(task.questions.order_by("order", "id"))
     return {
         "task": task,
@@ -59,7 +65,7 @@ def _overview_context(task: Task) -> dict:
 def task_submissions(request: HttpRequest, pk: int) -> HttpResponse:
     """Every student of the task's classes with their state; the counts refresh live."""
     task = get_task_for_teacher(request.user, pk)
-    context = _overview_context(task)
+    context = _overview_context(task, _page_number(request))
     if request.htmx and request.htmx.target == "submissions-overview":
         return render(request, "marking/task_submissions.html#overview", context)
     return render(request, "marking/task_submissions.html", context)
@@ -708,11 +714,6 @@ def task_statistics(request: HttpRequest, pk: int) -> HttpResponse:
         "marking/task_statistics.html",
         {"task": task, "stats": stats, "reteach": marking_services.reteach_list(stats)},
     )
-
-
-def _page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "")
-    return int(raw) if raw.isdigit() else 1
 
 
 @require_GET
