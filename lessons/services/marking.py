@@ -622,6 +622,24 @@ def task_overview(*, task: Task, page: int | None = None, per_page: int | None =
 # Marking pages
 
 
+QUEUE_FIELDS = (
+    "id",
+    "task_id",
+    "student_id",
+    "status",
+    "attempt",
+    "submitted_at",
+    "is_late",
+    "released_at",
+    "student__id",
+    "student__username",
+    "student__full_name",
+    "student__first_name",
+    "student__last_name",
+    "student__role",
+)
+
+
 @dataclass
 class QueueEntry:
     """A submission in the marking order, with how it is named while marking."""
@@ -634,7 +652,10 @@ class QueueEntry:
 def marking_queue_with_numbers(*, task: Task) -> tuple[list[QueueEntry], dict[int, int]]:
     """The submitted work of the task in marking order, each named (or numbered, when names
     are hidden) the same way on every marking page; and every submission's number."""
-    submissions = list(task.submissions.select_related("student").order_by("id"))
+    # Only what a queue shows: a large task's queue is thousands of rows on every page.
+    submissions = list(
+        task.submissions.select_related("student").only(*QUEUE_FIELDS).order_by("id")
+    )
     numbers = anonymous_numbers(submissions)
     submitted = [s for s in submissions if s.status == Submission.Status.SUBMITTED]
     if task.anonymous_marking:
@@ -643,6 +664,19 @@ def marking_queue_with_numbers(*, task: Task) -> tuple[list[QueueEntry], dict[in
         submitted.sort(key=lambda s: _student_sort_key(s.student))
         entries = [QueueEntry(s, numbers[s.id], s.student.display_name) for s in submitted]
     return entries, numbers
+
+
+def submission_numbers(*, task: Task) -> dict[int, int]:
+    """Every submission's anonymous number, as marking_queue_with_numbers gives them,
+    without reading the queue itself (for a save, which shows one answer)."""
+    return anonymous_numbers(
+        SimpleNamespace(id=pk) for pk in task.submissions.order_by().values_list("id", flat=True)
+    )
+
+
+def submitted_count(*, task: Task) -> int:
+    """How long the marking queue is."""
+    return task.submissions.filter(status=Submission.Status.SUBMITTED).count()
 
 
 def label_for(*, task: Task, submission: Submission, numbers: dict[int, int]) -> str:
@@ -658,10 +692,11 @@ def ensure_answers(*, submission_ids: Sequence[int], questions: Sequence[Questio
     if not submission_ids or not questions:
         return 0
     question_ids = [question.id for question in questions]
+    # order_by(): the model's default order would join the submission, task and user tables.
     existing = set(
-        Answer.objects.filter(
-            submission_id__in=submission_ids, question_id__in=question_ids
-        ).values_list("submission_id", "question_id")
+        Answer.objects.filter(submission_id__in=submission_ids, question_id__in=question_ids)
+        .order_by()
+        .values_list("submission_id", "question_id")
     )
     missing = [
         Answer(submission_id=s, question_id=q)

@@ -281,10 +281,17 @@ def _question_page(
     # A refused save re-shows its card even when the work has left the queue (returned).
     if submission_pk and index is None and card_override is None:
         raise Http404("That work is not waiting for marking.")
+    # The queue's submissions by a join rather than a list of every id (thousands of
+    # parameters to plan), and order_by(): the default order would join three tables.
     unmarked = set(
         Answer.objects.filter(
-            question=question, submission_id__in=ids, mark__isnull=True
-        ).values_list("submission_id", flat=True)
+            question=question,
+            mark__isnull=True,
+            submission__task=task,
+            submission__status=Submission.Status.SUBMITTED,
+        )
+        .order_by()
+        .values_list("submission_id", flat=True)
     )
     if index is None and queue and card_override is None:
         index = next((i for i, e in enumerate(queue) if e.submission.id in unmarked), 0)
@@ -447,23 +454,23 @@ def _card_answer(answer: Answer) -> tuple[Answer, Question, int, str]:
     task = answer.submission.task
     questions = marking_services.questions_for_marking(task)
     question = next(q for q in questions if q.id == answer.question_id)
-    _, numbers = marking_services.marking_queue_with_numbers(task=task)
+    numbers = marking_services.submission_numbers(task=task)
     label = marking_services.label_for(task=task, submission=answer.submission, numbers=numbers)
     return answer, question, questions.index(question) + 1, label
 
 
 def _saved_parts(request: HttpRequest, card: AnswerCard) -> dict:
     task = card.answer.submission.task
-    queue, _ = marking_services.marking_queue_with_numbers(task=task)
+    submitted = marking_services.submitted_count(task=task)
     question_count = task.questions.count()
     per_question, task_progress = marking_services.marking_progress(
-        task=task, submitted_count=len(queue), question_count=question_count
+        task=task, submitted_count=submitted, question_count=question_count
     )
     parts = {
         "card": card,
         "task": task,
         "question_progress": per_question.get(
-            card.question.id, marking_services.Progress(0, len(queue))
+            card.question.id, marking_services.Progress(0, submitted)
         ),
         "task_progress": task_progress,
     }
