@@ -96,7 +96,6 @@ def parse_args(argv=None):
     parser.add_argument("--sizes", help="Class sizes of the scale curve, e.g. 30,300,3000.")
     parser.add_argument("--only", default="", help="Comma-separated endpoints to load.")
     parser.add_argument("--workers", type=int, help="Gunicorn workers (default: its config).")
-    parser.add_argument("--pool", action="store_true", help="psycopg's pool, not persistent.")
     parser.add_argument("--keep-db", action="store_true", help="Keep the database afterwards.")
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (5 if args.quick else 20)
@@ -134,8 +133,6 @@ def main(argv=None) -> int:
         "GLF_BENCH_ENDPOINTS": "true",
         "LOG_LEVEL": "WARNING",
     }
-    if args.pool:
-        env["DATABASE_POOL"] = "true"
     if args.workers:
         env["GUNICORN_WORKERS"] = str(args.workers)
     env.pop("DJANGO_SECRET_KEY_FILE", None)
@@ -239,7 +236,9 @@ def main(argv=None) -> int:
         "python": platform.python_version(),
         "gunicorn_workers": int(env.get("GUNICORN_WORKERS") or min(2 * (cores or 1) + 1, 9)),
         "gunicorn_threads": int(env.get("GUNICORN_THREADS") or 2),
-        "database_connections": "psycopg pool" if args.pool else "persistent (CONN_MAX_AGE)",
+        "database_connections": "persistent (CONN_MAX_AGE "
+        + env.get("DATABASE_CONN_MAX_AGE", "60")
+        + " s)",
         "school": f"{args.classes} classes × 30 students, 10 tasks × 3 questions",
         "school_build_seconds": build_seconds,
         "phase_seconds": args.seconds,

@@ -128,18 +128,6 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-    "DATABASE_POOL", False
-):
-    # psycopg's connection pool (needs psycopg-pool) instead of one persistent connection
-    # per thread; Django refuses the two together.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 1,
-        "max_size": env_int("DATABASE_POOL_MAX_SIZE", 4),
-        "timeout": 10,
-    }
 if not os.environ.get("DATABASE_URL"):
     # The zero-set-up default: make its folder, so a fresh clone's manage.py just works.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
