@@ -1,7 +1,8 @@
 """The load driver of `make bench`: Locust, used as a library, in its own process.
 
-For each endpoint, two phases against the running server: a fixed request rate (each
-simulated user waits to keep its share of the rate) and maximum throughput (no waiting).
+For each endpoint, three phases against the running server: one user sending one request
+after another (latency without queueing), a fixed request rate (each simulated user waits to
+keep its share of the rate) and maximum throughput (no waiting).
 Simulated users log in for real (the log-in form with its CSRF token) once per account;
 later phases reuse the account's cookies, so the figures measure the pages, not password
 hashing. Prints nothing but progress; writes the figures as JSON.
@@ -174,11 +175,14 @@ def main(argv=None) -> int:
             print("autosave needs one student account per user", file=sys.stderr)
             return 2
         phases = {}
-        for phase, users, wait_time in (
-            ("fixed", args.rate_users, constant_throughput(args.rate / args.rate_users)),
-            ("max", args.users, constant(0)),
+        for phase, users, wait_time, seconds in (
+            # One user, one request after another: the latency nobody else is queued for.
+            ("single", 1, constant(0), min(args.seconds, 10)),
+            ("fixed", args.rate_users, constant_throughput(args.rate / args.rate_users), None),
+            ("max", args.users, constant(0), None),
         ):
-            print(f"  {endpoint.name}: {phase} ({users} users, {args.seconds:g} s)", flush=True)
+            seconds = seconds or args.seconds
+            print(f"  {endpoint.name}: {phase} ({users} users, {seconds:g} s)", flush=True)
             phases[phase] = run_phase(
                 host=args.host,
                 endpoint=endpoint,
@@ -186,7 +190,7 @@ def main(argv=None) -> int:
                 password=args.password,
                 users=users,
                 wait_time=wait_time,
-                seconds=args.seconds,
+                seconds=seconds,
             )
         results[endpoint.name] = phases
     with open(args.out, "w", encoding="utf-8") as out:

@@ -25,23 +25,28 @@ def _ms(value) -> str:
 
 def load_table(results: dict, *, rate: float) -> str:
     """One line per endpoint: max throughput, its ratio to the baseline, latency at max
-    throughput and the p95 at the fixed rate."""
+    throughput, latency at the fixed rate, and latency of one user alone."""
     share = ratios(results)
+    fixed_label = "@" + format(rate, "g") + "/s"
     header = (
-        f"{'endpoint':<22}{'req/s':>8}{'× base':>8}{'p50':>7}{'p95':>7}{'p99':>7}"
-        f"{'fail':>6}  |{'@' + format(rate, 'g') + '/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}"
+        f"{'endpoint':<22}{'req/s':>7}{'× base':>8}{'p50':>6}{'p95':>6}{'p99':>6}{'fail':>5} |"
+        f"{fixed_label:>8}{'p50':>6}{'p95':>6}{'p99':>6} |{'1 user':>7}{'p50':>6}{'p95':>6}"
     )
     lines = [header, "-" * len(header)]
     for name, phases in results.items():
-        top, fixed = phases.get("max", {}), phases.get("fixed", {})
+        top, fixed, single = (phases.get(k, {}) for k in ("max", "fixed", "single"))
         lines.append(
-            f"{name:<22}{top.get('rps', 0):>8.0f}"
+            f"{name:<22}{top.get('rps', 0):>7.0f}"
             f"{'–' if share[name] is None else format(share[name], '.2f'):>8}"
-            f"{_ms(top.get('p50')):>7}{_ms(top.get('p95')):>7}{_ms(top.get('p99')):>7}"
-            f"{top.get('failures', 0):>6}  |{fixed.get('rps', 0):>8.0f}"
-            f"{_ms(fixed.get('p50')):>7}{_ms(fixed.get('p95')):>7}{_ms(fixed.get('p99')):>7}"
+            f"{_ms(top.get('p50')):>6}{_ms(top.get('p95')):>6}{_ms(top.get('p99')):>6}"
+            f"{top.get('failures', 0):>5} |{fixed.get('rps', 0):>8.0f}"
+            f"{_ms(fixed.get('p50')):>6}{_ms(fixed.get('p95')):>6}{_ms(fixed.get('p99')):>6} |"
+            f"{single.get('rps', 0):>7.0f}{_ms(single.get('p50')):>6}{_ms(single.get('p95')):>6}"
         )
-    lines.append("Latencies in ms. req/s and p50–p99 at maximum throughput; then at a fixed rate.")
+    lines.append(
+        "Latencies in ms. Flat out (req/s, its ratio to the baseline's, p50–p99, failures); "
+        "at a fixed rate; one user alone."
+    )
     return "\n".join(lines)
 
 
