@@ -271,7 +271,7 @@ def test_make_demo_school_prints_what_it_built_and_refuses_a_second_run(db):
         stdout=out,
     )
     assert "Built demo school 'demo'" in out.getvalue()
-    assert "6 students" in out.getvalue() and "demo-student6" in out.getvalue()
+    assert "students: 6," in out.getvalue() and "demo-student6" in out.getvalue()
     with pytest.raises(CommandError, match="already in this database"):
         call_command("make_demo_school", "--classes=1", stdout=io.StringIO())
 

@@ -67,7 +67,7 @@ class Command(BaseCommand):
             )
         except (DemoSchoolExists, ValueError) as error:
             raise CommandError(str(error)) from None
-        counts = ", ".join(f"{n:,} {what}" for what, n in school.counts.items())
+        counts = ", ".join(f"{what}: {n:,}" for what, n in school.counts.items())
         self.stdout.write(
             f"Built demo school {school.prefix!r} in {school.seconds:.1f} s: {counts}."
         )
