@@ -118,7 +118,10 @@ def run_phase(
 ) -> dict:
     """Start the users, wait until all are logged in, then measure for `seconds`."""
     user_class, ready = make_user_class(endpoint, accounts, password, wait_time)
-    env = Environment(user_classes=[user_class], host=host)
+    # stop_timeout: at the end of a phase each user finishes the request it is sending, so
+    # no save is applied without its reply being read (the next phase would start from a
+    # stale version and meet a conflict).
+    env = Environment(user_classes=[user_class], host=host, stop_timeout=30)
     runner = env.create_local_runner()
     runner.start(users, spawn_rate=users)
     deadline = time.monotonic() + 120
