@@ -829,3 +829,19 @@ def test_make_run_loads_the_seeds_between_migrate_and_the_demo_logins():
     makefile = (SEEDS.parent / "Makefile").read_text()
     run = makefile[makefile.index("\nrun:") :]
     assert run.index("migrate") < run.index("load_seeds") < run.index("setup_demo")
+
+
+def test_notes_and_mark_schemes_name_other_sources_in_words_not_file_numbers(seeded):
+    # "002" or "source 003" means nothing to a student; "5,000" or "740,000" are figures.
+    file_number = re.compile(r"(?<![\d,.])00[0-4]\b")
+    texts = [
+        *Annotation.objects.values_list("note", flat=True),
+        *Question.objects.values_list("prompt", flat=True),
+        *Question.objects.values_list("guidance", flat=True),
+        *Exemplar.objects.values_list("commentary", flat=True),
+        *IndicativePoint.objects.values_list("text", flat=True),
+        *Lesson.objects.values_list("attribution_note", flat=True),
+        *Lesson.objects.values_list("summary", flat=True),
+    ]
+    offenders = [text[:80] for text in texts if file_number.search(text)]
+    assert offenders == []
