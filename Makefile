@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-installed-stamp
 
-.PHONY: run serve test lock clean-venv
+.PHONY: run serve test bench lock clean-venv
 
 # The virtual environment, with exactly the versions in requirements.txt (the lock) of what
 # pyproject.toml asks for. Rebuilt when either file changes.
@@ -59,11 +60,28 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
+# The load tool of the benchmark (the "bench" extra), on top of the app's environment.
+$(BENCH_STAMP): $(STAMP)
+	@$(BIN)/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["bench"]))' > $(VENV)/requirements-bench.in
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.txt -r $(VENV)/requirements-bench.in
+	@touch $(BENCH_STAMP)
+
+# The load benchmark on PostgreSQL: a synthetic school in DBNAME_bench (created, then
+# dropped), gunicorn with the production settings, Locust from another process, the scale
+# curve. Prints a table and writes var/bench/. BENCH_ARGS=--quick for a short run.
+bench: $(BENCH_STAMP)
+	@if [ -z "$$DATABASE_URL" ]; then \
+	  echo "make bench runs on PostgreSQL. Set DATABASE_URL, e.g."; \
+	  echo "  DATABASE_URL=postgresql://USER:PASSWORD@127.0.0.1:5432/DBNAME make bench"; \
+	  echo "It creates the database DBNAME_bench on that server and drops it afterwards."; \
+	  exit 2; fi
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 # Re-resolve the newest versions pyproject.toml allows and write them to requirements.txt.
 lock:
 	rm -rf .venv-lock
 	$(PYTHON) -m venv .venv-lock
-	@.venv-lock/bin/python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]))' > .venv-lock/requirements.in
+	@.venv-lock/bin/python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"] + p["optional-dependencies"]["bench"]))' > .venv-lock/requirements.in
 	.venv-lock/bin/python -m pip install --quiet --disable-pip-version-check -r .venv-lock/requirements.in
 	@echo "# Exact versions of everything pyproject.toml asks for (used as pip constraints)." > requirements.txt
 	@echo "# Regenerate with: make lock" >> requirements.txt

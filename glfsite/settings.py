@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lessons.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -206,12 +207,17 @@ SCHOOL_SETTINGS_CACHE_SECONDS = env_int("SCHOOL_SETTINGS_CACHE_SECONDS", 30)
 # Student answers of tasks whose classes have all been archived this long are deleted by
 # `manage.py purge_archived_answers` (run it daily; see docs/self-hosting.md).
 RETENTION_DAYS = env_int("RETENTION_DAYS", 365)
+# The benchmark's baseline view (/bench/baseline); `make bench` turns it on for its server.
+GLF_BENCH_ENDPOINTS = env_bool("GLF_BENCH_ENDPOINTS", False)
 
 # Sessions: in the database, so any app server can serve any request. Shared classroom
-# computers get an idle timeout: each request pushes the expiry forward.
+# computers get an idle timeout: a request pushes the expiry forward, but the session row is
+# rewritten at most every SESSION_REFRESH_SECONDS (lessons.middleware.
+# SessionIdleTimeoutMiddleware), not on every page view and autosave.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 120) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = min(300, SESSION_COOKIE_AGE // 10)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

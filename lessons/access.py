@@ -173,7 +173,8 @@ def get_question_for_student(user, task: Task, pk: int) -> Question:
 
 def get_submission_for_student(user, task: Task) -> Submission | None:
     """The student's own submission for the task, or None if they have not started it."""
-    return Submission.objects.filter(task=task, student=user).first()
+    # By id: the model's default order (by username) would join the user table for nothing.
+    return Submission.objects.filter(task=task, student=user).order_by("id").first()
 
 
 def get_question_for_teacher(user, pk: int) -> Question:

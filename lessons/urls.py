@@ -1,10 +1,11 @@
 from django.urls import path
 
-from .views import accounts, answering, classes, core, lessons, marking, staff, tasks
+from .views import accounts, answering, bench, classes, core, lessons, marking, staff, tasks
 
 urlpatterns = [
     path("", core.home, name="home"),
     path("healthz", core.healthz, name="healthz"),
+    path("bench/baseline", bench.bench_baseline, name="bench_baseline"),
     path("join/", accounts.join, name="join"),
     path("classes/", classes.class_list, name="class_list"),
     path("classes/new/", classes.class_create, name="class_create"),

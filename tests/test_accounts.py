@@ -600,7 +600,7 @@ def test_teacher_dashboard_queries_do_not_grow_with_classes_or_students(
 ):
     SchoolClassFactory(teachers=[teacher], students=[StudentFactory()])
     teacher_client.get("/")
-    with django_assert_num_queries(9) as small:
+    with django_assert_num_queries(6) as small:
         teacher_client.get("/")
     for _ in range(6):
         SchoolClassFactory(teachers=[teacher], students=StudentFactory.create_batch(8))
@@ -615,7 +615,7 @@ def test_student_dashboard_queries_do_not_grow_with_classes(
     SchoolClassFactory(teachers=[TeacherFactory()], students=[student])
     student_client.get("/")
     # Classes, their teachers, the student's tasks and submissions (answering area).
-    with django_assert_num_queries(9) as small:
+    with django_assert_num_queries(6) as small:
         student_client.get("/")
     for _ in range(6):
         SchoolClassFactory(teachers=TeacherFactory.create_batch(2), students=[student])

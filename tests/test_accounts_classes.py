@@ -118,14 +118,14 @@ def test_the_class_list_queries_do_not_grow_with_classes(
     teacher_client, teacher, school_class, django_assert_num_queries
 ):
     teacher_client.get("/classes/")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(3):
         teacher_client.get("/classes/")
     for n in range(5):
         SchoolClassFactory(
             name=f"Extra {n}", teachers=[teacher], students=StudentFactory.create_batch(4)
         )
     SchoolClassFactory(name="Old", teachers=[teacher], archived_at=timezone.now())
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(3):
         html = teacher_client.get("/classes/").content.decode()
     assert html.count('<th scope="row">') == 7
 
@@ -272,11 +272,11 @@ def test_roster_queries_do_not_grow_with_the_class(
     teacher_client, school_class, django_assert_num_queries
 ):
     teacher_client.get(f"/classes/{school_class.pk}/")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(4):
         teacher_client.get(f"/classes/{school_class.pk}/")
     for student in StudentFactory.create_batch(40):
         Enrolment.objects.create(school_class=school_class, student=student)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(4):
         response = teacher_client.get(f"/classes/{school_class.pk}/")
     assert response.content.decode().count("Reset password<") == 41
 

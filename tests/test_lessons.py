@@ -193,7 +193,7 @@ def test_the_library_takes_the_same_queries_for_few_or_many_lessons(
     make(2)
     # Warm up first: the school settings are cached after one request.
     teacher_client.get(reverse("lesson_list"))
-    with django_assert_num_queries(7) as small:
+    with django_assert_num_queries(4) as small:
         teacher_client.get(reverse("lesson_list"))
     make(20)
     with django_assert_num_queries(len(small.captured_queries)):
@@ -273,7 +273,7 @@ def test_the_reader_takes_the_same_queries_for_small_and_large_lessons(
     url = reverse("lesson_detail", args=[lesson.pk])
     # Warm up first: the school settings are cached after one request.
     teacher_client.get(url)
-    with django_assert_num_queries(9) as small:
+    with django_assert_num_queries(6) as small:
         teacher_client.get(url)
     add_passages(15)
     with django_assert_num_queries(len(small.captured_queries)):
@@ -580,7 +580,7 @@ def test_the_glossary_takes_the_same_queries_for_few_or_many_terms(
     AnnotationFactory(passage=passage, kind="key_term", **span(TEXT, "1958"))
     # Warm up first: the school settings are cached after one request.
     teacher_client.get(reverse("glossary"))
-    with django_assert_num_queries(6) as small:
+    with django_assert_num_queries(3) as small:
         teacher_client.get(reverse("glossary"))
     for _ in range(10):
         lesson = LessonFactory()

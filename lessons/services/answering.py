@@ -49,6 +49,8 @@ class SaveResult:
     nothing written) or "conflict" (based on an older version: nothing written).
     version, text, saved_at: the answer as it now is on the server (for a conflict, the
     text to show beside the student's own).
+    answer: the answer's row, when the save read or created it (a plain save of new text
+    is one UPDATE and does not read it back).
     """
 
     outcome: str
@@ -143,6 +145,17 @@ def _locked_submission(submission: Submission) -> Submission:
     )
 
 
+def _checked_text(text: str) -> str:
+    text = normalise_text(text)
+    if len(text) > MAX_ANSWER_CHARS:
+        raise AnswerRefused(
+            f"This answer is too long: {len(text):,} characters, and the limit is "
+            f"{MAX_ANSWER_CHARS:,}. Shorten it; your text is kept in the box.",
+            code="too_long",
+        )
+    return text
+
+
 def save_answer(
     *,
     submission: Submission,
@@ -157,60 +170,87 @@ def save_answer(
     (submitted, closed, past the due time with late work refused); nothing is written then.
     """
     now = now or timezone.now()
-    text = normalise_text(text)
-    if len(text) > MAX_ANSWER_CHARS:
-        raise AnswerRefused(
-            f"This answer is too long: {len(text):,} characters, and the limit is "
-            f"{MAX_ANSWER_CHARS:,}. Shorten it; your text is kept in the box.",
-            code="too_long",
-        )
+    text = _checked_text(text)
     if question.task_id != submission.task_id:
         raise ValueError("The question is not one of the submission's task.")
     with transaction.atomic():
-        submission = _locked_submission(submission)
-        refusal = editing_refusal(submission.task, submission, now)
-        if refusal is not None:
-            raise refusal
-        answer = Answer.objects.filter(submission=submission, question=question).first()
-        current_version = answer.version if answer else 0
-        current_text = answer.text if answer else ""
-        if text == current_text:
-            # Already stored (a retry whose first reply was lost, or two tabs agreeing).
-            return SaveResult(
-                outcome="unchanged",
-                version=current_version,
-                text=current_text,
-                saved_at=answer.saved_at if answer else None,
-                answer=answer,
-            )
-        if base_version != current_version:
-            return SaveResult(
-                outcome="conflict",
-                version=current_version,
-                text=current_text,
-                saved_at=answer.saved_at if answer else None,
-                answer=answer,
-            )
-        if answer is None:
-            answer = Answer.objects.create(
-                submission=submission, question=question, text=text, version=1, saved_at=now
-            )
-        else:
-            # The WHERE on the version is a second guard: the row lock already serialises.
-            updated = Answer.objects.filter(pk=answer.pk, version=base_version).update(
-                text=text, version=F("version") + 1, saved_at=now
-            )
-            if not updated:
-                answer.refresh_from_db()
-                return SaveResult(
-                    outcome="conflict",
-                    version=answer.version,
-                    text=answer.text,
-                    saved_at=answer.saved_at,
-                    answer=answer,
-                )
-            answer.text, answer.version, answer.saved_at = text, base_version + 1, now
+        return _save_locked(_locked_submission(submission), question, text, base_version, now)
+
+
+def save_student_answer(
+    *, task: Task, student, question, text: str, base_version: int, now: datetime | None = None
+) -> SaveResult:
+    """save_answer for the student's own work on the task, starting it on the first save.
+
+    The autosave's path: finding the student's submission and locking it is one query, not
+    two. Before anything is written (no submission yet) an empty box starts nothing, and
+    a task that refuses work refuses it (AnswerRefused), as save_answer does.
+    """
+    now = now or timezone.now()
+    text = _checked_text(text)
+    if question.task_id != task.pk:
+        raise ValueError("The question is not one of the task's.")
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update(of=("self",))
+            .select_related("task")
+            .filter(task=task, student=student)
+            .order_by("id")
+            .first()
+        )
+        if submission is None:
+            refusal = editing_refusal(task, None, now)
+            if refusal is not None:
+                raise refusal
+            if not text.strip():
+                # Nothing written yet: opening the page and leaving a box starts nothing.
+                return SaveResult(outcome="unchanged", version=0, text="", saved_at=None)
+            submission = _locked_submission(get_or_start_submission(task=task, student=student))
+        return _save_locked(submission, question, text, base_version, now)
+
+
+def _save_locked(
+    submission: Submission, question, text: str, base_version: int, now: datetime
+) -> SaveResult:
+    """The save itself, with the submission's row locked (and its task freshly read)."""
+    refusal = editing_refusal(submission.task, submission, now)
+    if refusal is not None:
+        raise refusal
+    # The usual case in one statement: the answer exists, is at the version the save was
+    # based on, and the text differs. The WHERE on the version is the conflict check.
+    updated = (
+        Answer.objects.filter(submission=submission, question=question, version=base_version)
+        .exclude(text=text)
+        .update(text=text, version=F("version") + 1, saved_at=now)
+    )
+    if updated:
         Submission.objects.filter(pk=submission.pk).update(updated_at=now)
+        return SaveResult(outcome="saved", version=base_version + 1, text=text, saved_at=now)
+    # Otherwise read the answer to say why: unchanged, a conflict, or no answer yet.
+    answer = Answer.objects.filter(submission=submission, question=question).first()
+    current_version = answer.version if answer else 0
+    current_text = answer.text if answer else ""
+    if text == current_text:
+        # Already stored (a retry whose first reply was lost, or two tabs agreeing).
+        return SaveResult(
+            outcome="unchanged",
+            version=current_version,
+            text=current_text,
+            saved_at=answer.saved_at if answer else None,
+            answer=answer,
+        )
+    if answer is not None or base_version != 0:
+        return SaveResult(
+            outcome="conflict",
+            version=current_version,
+            text=current_text,
+            saved_at=answer.saved_at if answer else None,
+            answer=answer,
+        )
+    answer = Answer.objects.create(
+        submission=submission, question=question, text=text, version=1, saved_at=now
+    )
+    Submission.objects.filter(pk=submission.pk).update(updated_at=now)
     return SaveResult(
         outcome="saved", version=answer.version, text=text, saved_at=now, answer=answer
     )

@@ -8,9 +8,10 @@ refused with MarkingConflict, carrying what is saved now.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
@@ -20,6 +21,7 @@ from ..models import (
     Answer,
     AnswerRevision,
     CommentBankEntry,
+    Enrolment,
     IndicativePoint,
     Level,
     Question,
@@ -501,10 +503,19 @@ class Overview:
     counts: list[tuple[str, str, int]] = field(default_factory=list)
     released: int = 0
     not_started_hidden: int = 0  # anonymous: students not started, listed only as a count
+    # Which page of the students the rows are (one page holds everyone without paging).
+    page: int = 1
+    pages: int = 1
+    student_count: int = 0
+    first: int = 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1
 
     @property
     def submitted(self) -> int:
-        return sum(1 for row in self.rows if row.state in ("submitted", "late", "marked"))
+        return sum(n for state, _, n in self.counts if state in ("submitted", "late", "marked"))
 
 
 def _student_sort_key(student: User) -> tuple:
@@ -518,56 +529,115 @@ def anonymous_numbers(submissions: Iterable[Submission]) -> dict[int, int]:
     return {pk: number for number, pk in enumerate(ids, start=1)}
 
 
-def task_overview(*, task: Task) -> Overview:
-    """Every student of the task's classes with their state, and the counts of each state."""
+# Students per page of the task overview: a page costs the same for 30 or 3,000 students.
+OVERVIEW_PAGE_SIZE = 100
+
+_OVERVIEW_FIELDS = ("id", "student_id", "status", "is_late", "released_at")
+
+
+def _display_key(pk, username, full_name, first_name, last_name) -> tuple:
+    """_student_sort_key from plain values, without making a User of every student."""
+    name = full_name or f"{first_name} {last_name}".strip() or username
+    return (name.casefold(), username)
+
+
+def task_overview(*, task: Task, page: int | None = None, per_page: int | None = None) -> Overview:
+    """Every student of the task's classes with their state, and the counts of each state.
+
+    With a page number, the rows are that page of students (the counts are still the
+    whole task's); the whole list is read as plain values and only the page's students and
+    submissions become objects, so a page costs the same for a class of 30 or of 3,000.
+    """
+    per_page = per_page or OVERVIEW_PAGE_SIZE
     totals = task.questions.aggregate(count=Count("id"), marks=Sum("max_marks"))
     question_count = totals["count"]
-    submissions = list(
-        with_marking_counts(task.submissions.all()).select_related("student").order_by("id")
+    states = list(
+        with_marking_counts(task.submissions.all())
+        .order_by("id")
+        .values(*_OVERVIEW_FIELDS, "marked_count", "remark_count")
     )
-    numbers = anonymous_numbers(submissions)
-    by_student = {submission.student_id: submission for submission in submissions}
-    enrolled = User.objects.filter(
-        role=User.Role.STUDENT, enrolments__school_class__in=task.classes.all()
-    ).distinct()
-    students = {student.id: student for student in enrolled}
+    numbers = {values["id"]: number for number, values in enumerate(states, start=1)}
+    by_student = {values["student_id"]: values for values in states}
+    enrolled = Enrolment.objects.filter(
+        school_class__in=task.classes.all(), student__role=User.Role.STUDENT
+    ).values("student_id")
     # Someone who left the class after starting keeps their work in the overview.
-    for submission in submissions:
-        students.setdefault(submission.student_id, submission.student)
-    rows = []
-    for student in students.values():
-        submission = by_student.get(student.id)
-        rows.append(
-            StudentRow(
-                student=student,
-                submission=submission,
-                number=numbers.get(submission.id) if submission else None,
-                state=submission_state(submission, question_count),
-                question_count=question_count,
-            )
-        )
+    people = User.objects.filter(
+        Q(id__in=enrolled) | Q(id__in=task.submissions.values("student_id"))
+    ).values_list("id", "username", "full_name", "first_name", "last_name")
+    entries = []
+    for person in people:
+        values = by_student.get(person[0])
+        state = submission_state(SimpleNamespace(**values) if values else None, question_count)
+        number = numbers[values["id"]] if values else None
+        entries.append((person, values, number, state))
     anonymous = task.anonymous_marking
     if anonymous:
-        rows.sort(key=lambda row: (row.number is None, row.number or 0))
+        entries.sort(key=lambda entry: (entry[2] is None, entry[2] or 0))
     else:
-        rows.sort(key=lambda row: _student_sort_key(row.student))
-    counter = Counter(row.state for row in rows)
+        entries.sort(key=lambda entry: _display_key(*entry[0]))
+    counter = Counter(entry[3] for entry in entries)
     overview = Overview(
         task=task,
-        rows=rows,
+        rows=[],
         question_count=question_count,
         max_total=totals["marks"] or 0,
         anonymous=anonymous,
         counts=[(state, label, counter.get(state, 0)) for state, label in STATE_LABELS.items()],
-        released=sum(1 for row in rows if row.is_released),
+        released=sum(1 for entry in entries if entry[1] and entry[1]["released_at"]),
     )
     if anonymous:
         overview.not_started_hidden = counter.get("not_started", 0)
-        overview.rows = [row for row in rows if row.submission is not None]
+        entries = [entry for entry in entries if entry[1] is not None]
+    overview.student_count = len(entries)
+    if page is not None:
+        overview.pages = max(1, -(-len(entries) // per_page))
+        overview.page = min(max(page, 1), overview.pages)
+        overview.first = (overview.page - 1) * per_page + 1
+        entries = entries[overview.first - 1 : overview.first - 1 + per_page]
+    submissions = with_marking_counts(
+        Submission.objects.filter(id__in=[entry[1]["id"] for entry in entries if entry[1]])
+    ).in_bulk()
+    for person, values, number, state in entries:
+        pk, username, full_name, first_name, last_name = person
+        overview.rows.append(
+            StudentRow(
+                student=User(
+                    id=pk,
+                    username=username,
+                    full_name=full_name,
+                    first_name=first_name,
+                    last_name=last_name,
+                    role=User.Role.STUDENT,
+                ),
+                submission=submissions[values["id"]] if values else None,
+                number=number,
+                state=state,
+                question_count=question_count,
+            )
+        )
     return overview
 
 
 # Marking pages
+
+
+QUEUE_FIELDS = (
+    "id",
+    "task_id",
+    "student_id",
+    "status",
+    "attempt",
+    "submitted_at",
+    "is_late",
+    "released_at",
+    "student__id",
+    "student__username",
+    "student__full_name",
+    "student__first_name",
+    "student__last_name",
+    "student__role",
+)
 
 
 @dataclass
@@ -582,7 +652,10 @@ class QueueEntry:
 def marking_queue_with_numbers(*, task: Task) -> tuple[list[QueueEntry], dict[int, int]]:
     """The submitted work of the task in marking order, each named (or numbered, when names
     are hidden) the same way on every marking page; and every submission's number."""
-    submissions = list(task.submissions.select_related("student").order_by("id"))
+    # Only what a queue shows: a large task's queue is thousands of rows on every page.
+    submissions = list(
+        task.submissions.select_related("student").only(*QUEUE_FIELDS).order_by("id")
+    )
     numbers = anonymous_numbers(submissions)
     submitted = [s for s in submissions if s.status == Submission.Status.SUBMITTED]
     if task.anonymous_marking:
@@ -591,6 +664,19 @@ def marking_queue_with_numbers(*, task: Task) -> tuple[list[QueueEntry], dict[in
         submitted.sort(key=lambda s: _student_sort_key(s.student))
         entries = [QueueEntry(s, numbers[s.id], s.student.display_name) for s in submitted]
     return entries, numbers
+
+
+def submission_numbers(*, task: Task) -> dict[int, int]:
+    """Every submission's anonymous number, as marking_queue_with_numbers gives them,
+    without reading the queue itself (for a save, which shows one answer)."""
+    return anonymous_numbers(
+        SimpleNamespace(id=pk) for pk in task.submissions.order_by().values_list("id", flat=True)
+    )
+
+
+def submitted_count(*, task: Task) -> int:
+    """How long the marking queue is."""
+    return task.submissions.filter(status=Submission.Status.SUBMITTED).count()
 
 
 def label_for(*, task: Task, submission: Submission, numbers: dict[int, int]) -> str:
@@ -606,10 +692,11 @@ def ensure_answers(*, submission_ids: Sequence[int], questions: Sequence[Questio
     if not submission_ids or not questions:
         return 0
     question_ids = [question.id for question in questions]
+    # order_by(): the model's default order would join the submission, task and user tables.
     existing = set(
-        Answer.objects.filter(
-            submission_id__in=submission_ids, question_id__in=question_ids
-        ).values_list("submission_id", "question_id")
+        Answer.objects.filter(submission_id__in=submission_ids, question_id__in=question_ids)
+        .order_by()
+        .values_list("submission_id", "question_id")
     )
     missing = [
         Answer(submission_id=s, question_id=q)
@@ -786,16 +873,13 @@ class MarkbookTask:
     task: Task
     max_total: int
     question_count: int
-    cells: list[MarkbookCell] = field(default_factory=list)
+    # Over the whole class, not only the students of the page shown.
+    marked: int = 0
+    percents: list[int] = field(default_factory=list)
 
     @property
     def mean_percent(self) -> int | None:
-        percents = [c.percent for c in self.cells if c.percent is not None]
-        return round(sum(percents) / len(percents)) if percents else None
-
-    @property
-    def marked(self) -> int:
-        return sum(1 for c in self.cells if c.fully_marked)
+        return round(sum(self.percents) / len(self.percents)) if self.percents else None
 
 
 @dataclass
@@ -804,51 +888,132 @@ class MarkbookRow:
     cells: list[MarkbookCell]
 
 
+# Students per page of the mark book, and per chunk of its CSV export: a page's cost (and
+# its queries) is the same for a class of 30 or of 3,000.
+MARKBOOK_PAGE_SIZE = 100
+MARKBOOK_CSV_CHUNK = 500
+
+
 @dataclass
 class Markbook:
     school_class: SchoolClass
     tasks: list[MarkbookTask]
     rows: list[MarkbookRow]
+    page: int = 1
+    pages: int = 1
+    student_count: int = 0
+    first: int = 1  # the position of the page's first student in the class
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1
 
 
-def markbook(*, school_class: SchoolClass) -> Markbook:
-    """Students × set tasks of one class: total, percentage and state, in four queries."""
-    tasks = list(
+def _markbook_columns(school_class: SchoolClass) -> list[MarkbookTask]:
+    tasks = (
         Task.objects.filter(classes=school_class)
         .exclude(status=Task.Status.DRAFT)
         .annotate(question_count=Count("questions"), max_total=Sum("questions__max_marks"))
         .order_by("due_at", "id")
     )
-    students = sorted(
-        User.objects.filter(role=User.Role.STUDENT, enrolments__school_class=school_class),
-        key=_student_sort_key,
-    )
-    submissions = with_marking_counts(
-        Submission.objects.filter(
-            task__in=[t.id for t in tasks],
-            student__enrolments__school_class=school_class,
-        )
-    )
-    found = {(s.task_id, s.student_id): s for s in submissions}
-    columns = [
+    return [
         MarkbookTask(task=t, max_total=t.max_total or 0, question_count=t.question_count)
         for t in tasks
     ]
+
+
+def _class_students(school_class: SchoolClass) -> list[User]:
+    """The class's students in name order, with only what the mark book shows of them.
+
+    Read as plain values (the whole class in one light query) and sorted here, as the
+    overview sorts them; the page then reads the work of its own students only.
+    """
+    values = User.objects.filter(
+        role=User.Role.STUDENT, enrolments__school_class=school_class
+    ).values_list("id", "username", "full_name", "first_name", "last_name")
+    students = [
+        User(id=pk, username=username, full_name=full, first_name=first, last_name=last)
+        for pk, username, full, first, last in values
+    ]
+    return sorted(students, key=_student_sort_key)
+
+
+def _markbook_rows(
+    school_class: SchoolClass, columns: list[MarkbookTask], students: Sequence[User]
+) -> list[MarkbookRow]:
+    submissions = with_marking_counts(
+        Submission.objects.filter(
+            task__in=[c.task.id for c in columns],
+            student__in=[s.id for s in students],
+        )
+    )
+    found = {(s.task_id, s.student_id): s for s in submissions}
     rows = []
     for student in students:
         cells = []
         for column in columns:
             submission = found.get((column.task.id, student.id))
-            cell = MarkbookCell(
-                submission=submission,
-                state=submission_state(submission, column.question_count),
-                max_total=column.max_total,
-                question_count=column.question_count,
+            cells.append(
+                MarkbookCell(
+                    submission=submission,
+                    state=submission_state(submission, column.question_count),
+                    max_total=column.max_total,
+                    question_count=column.question_count,
+                )
             )
-            column.cells.append(cell)
-            cells.append(cell)
         rows.append(MarkbookRow(student=student, cells=cells))
-    return Markbook(school_class=school_class, tasks=columns, rows=rows)
+    return rows
+
+
+def _summarise_columns(school_class: SchoolClass, columns: list[MarkbookTask]) -> None:
+    """Each task's fully marked count and percentages over the whole class, from one
+    aggregate query of plain values (no page of rows needed)."""
+    by_task = {column.task.id: column for column in columns}
+    counted = with_marking_counts(
+        Submission.objects.filter(
+            task__in=list(by_task),
+            status=Submission.Status.SUBMITTED,
+            student__enrolments__school_class=school_class,
+            student__role=User.Role.STUDENT,
+        )
+    ).values_list("task_id", "marked_count", "remark_count", "total_mark")
+    for task_id, marked, remark, total in counted:
+        column = by_task[task_id]
+        if column.question_count and marked == column.question_count and not remark:
+            column.marked += 1
+            if column.max_total:
+                column.percents.append(round(100 * (total or 0) / column.max_total))
+
+
+def markbook(
+    *, school_class: SchoolClass, page: int | None = None, per_page: int | None = None
+) -> Markbook:
+    """Students × set tasks of one class: total, percentage and state.
+
+    One page of students (page 1, 2, …; out of range means the nearest page), or every
+    student with page=None. The same four queries whatever the size of the class.
+    """
+    per_page = per_page or MARKBOOK_PAGE_SIZE
+    columns = _markbook_columns(school_class)
+    students = _class_students(school_class)
+    count = len(students)
+    pages = max(1, -(-count // per_page))
+    first = 0
+    if page is not None:
+        page = min(max(page, 1), pages)
+        first = (page - 1) * per_page
+        students = students[first : first + per_page]
+    rows = _markbook_rows(school_class, columns, students)
+    _summarise_columns(school_class, columns)
+    return Markbook(
+        school_class=school_class,
+        tasks=columns,
+        rows=rows,
+        page=page or 1,
+        pages=pages if page is not None else 1,
+        student_count=count,
+        first=first + 1,
+    )
 
 
 # Characters a spreadsheet reads as the start of a formula (or that hide one after them).
@@ -863,32 +1028,52 @@ def spreadsheet_safe(value) -> str:
     return text
 
 
-def markbook_table(book: Markbook) -> list[list[str]]:
-    """The mark book as rows of cells for CSV: a header, then one student per row."""
+def _markbook_header(columns: list[MarkbookTask]) -> list[str]:
     header = ["Student", "Username"]
-    for column in book.tasks:
+    for column in columns:
         title = column.task.title
         header += [
             f"{title}: mark (out of {column.max_total})",
             f"{title}: %",
             f"{title}: state",
         ]
-    table = [header]
-    for row in book.rows:
-        line = [row.student.display_name, row.student.username]
-        for cell in row.cells:
-            state = cell.state_label
-            if cell.is_late:
-                state += " (late)"
-            if cell.is_released:
-                state += ", released"
-            line += [
-                "" if cell.total is None else str(cell.total),
-                "" if cell.percent is None else str(cell.percent),
-                state,
-            ]
-        table.append(line)
+    return header
+
+
+def _markbook_line(row: MarkbookRow) -> list[str]:
+    line = [row.student.display_name, row.student.username]
+    for cell in row.cells:
+        state = cell.state_label
+        if cell.is_late:
+            state += " (late)"
+        if cell.is_released:
+            state += ", released"
+        line += [
+            "" if cell.total is None else str(cell.total),
+            "" if cell.percent is None else str(cell.percent),
+            state,
+        ]
+    return line
+
+
+def markbook_table(book: Markbook) -> list[list[str]]:
+    """The mark book as rows of cells for CSV: a header, then one student per row."""
+    table = [_markbook_header(book.tasks)] + [_markbook_line(row) for row in book.rows]
     return [[spreadsheet_safe(value) for value in line] for line in table]
+
+
+def markbook_table_stream(
+    *, school_class: SchoolClass, chunk: int | None = None
+) -> Iterator[list[str]]:
+    """The whole mark book as CSV rows, read a chunk of students at a time, so that a
+    class of thousands is sent as it is read rather than built whole in memory."""
+    chunk = chunk or MARKBOOK_CSV_CHUNK
+    columns = _markbook_columns(school_class)
+    students = _class_students(school_class)
+    yield [spreadsheet_safe(value) for value in _markbook_header(columns)]
+    for start in range(0, len(students), chunk):
+        for row in _markbook_rows(school_class, columns, students[start : start + chunk]):
+            yield [spreadsheet_safe(value) for value in _markbook_line(row)]
 
 
 # Statistics

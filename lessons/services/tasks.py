@@ -86,10 +86,17 @@ def answer_counts(question: Question) -> tuple[int, int]:
 
 def scheme_prefetches(prefix: str = "") -> list:
     """Prefetches that show questions with their whole mark scheme in a fixed number of queries."""
+    # Ordered within each question: the models' default order starts with the question,
+    # which would join the question and task tables into every prefetch for nothing.
     return [
-        f"{prefix}indicative_points",
+        Prefetch(
+            f"{prefix}indicative_points", queryset=IndicativePoint.objects.order_by("order", "id")
+        ),
         Prefetch(f"{prefix}levels", queryset=Level.objects.order_by("number")),
-        Prefetch(f"{prefix}exemplars", queryset=Exemplar.objects.select_related("level")),
+        Prefetch(
+            f"{prefix}exemplars",
+            queryset=Exemplar.objects.select_related("level").order_by("order", "id"),
+        ),
         Prefetch(f"{prefix}linked_passages", queryset=Passage.objects.select_related("lesson")),
     ]
 

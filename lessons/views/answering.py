@@ -28,7 +28,7 @@ from ..access import (
     student_required_or_401,
 )
 from ..forms.answering import AnswerForm
-from ..models import Annotation, Answer, Passage, Question, Submission, Task, User
+from ..models import Annotation, Answer, Passage, Question, SchoolClass, Submission, Task
 from ..models.work import MAX_ANSWER_CHARS
 from ..services.answering import (
     AnswerRefused,
@@ -36,7 +36,7 @@ from ..services.answering import (
     editing_refusal,
     format_when,
     get_or_start_submission,
-    save_answer,
+    save_student_answer,
     submit,
     word_count,
     would_be_late,
@@ -127,10 +127,15 @@ def _sources(task: Task) -> tuple[list[tuple], list]:
     Students see the notes that came with the lesson (the shared seed notes and its
     owner's) and those of their own teachers, not every note any teacher has written.
     """
-    teachers = User.objects.filter(Q(tasks_set=task) | Q(taught_classes__tasks=task))
+    # The task's owner and its classes' teachers. Two plain conditions, not one OR across
+    # two joins of the user table: that one scanned every user × task of the school.
+    class_teachers = SchoolClass.teachers.through.objects.filter(
+        schoolclass_id__in=Task.classes.through.objects.filter(task=task).values("schoolclass_id")
+    ).values("user_id")
     notes = Annotation.objects.filter(
         Q(author__isnull=True)
-        | Q(author__in=teachers.values("id"))
+        | Q(author_id=task.owner_id)
+        | Q(author_id__in=class_teachers)
         | Q(author_id=F("passage__lesson__owner_id"))
     ).order_by("start", "-end", "id")
     lessons = list(task.lessons.order_by("title", "id"))
@@ -207,20 +212,11 @@ def _wrong_account_response(request: HttpRequest, task: Task) -> HttpResponse:
 
 def _save(request: HttpRequest, task: Task, question: Question, form: AnswerForm) -> SaveResult:
     """Save one answer from a valid form; raises AnswerRefused."""
-    text = form.cleaned_data["text"]
-    submission = get_submission_for_student(request.user, task)
-    if submission is None:
-        refusal = editing_refusal(task, None, timezone.now())
-        if refusal is not None:
-            raise refusal
-        if not text.strip():
-            # Nothing written yet: opening the page and leaving a box does not start the task.
-            return SaveResult(outcome="unchanged", version=0, text="", saved_at=None)
-        submission = get_or_start_submission(task=task, student=request.user)
-    return save_answer(
-        submission=submission,
+    return save_student_answer(
+        task=task,
+        student=request.user,
         question=question,
-        text=text,
+        text=form.cleaned_data["text"],
         base_version=form.cleaned_data["version"],
     )
 

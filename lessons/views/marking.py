@@ -9,11 +9,10 @@ Without JavaScript the same form has a Save button; the view then redirects back
 """
 
 import csv
-import io
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -44,8 +43,14 @@ from ..services.rendering import legend_for, passage_views, reading_passages
 # Overview
 
 
-def _overview_context(task: Task) -> dict:
-    overview = marking_services.task_overview(task=task)
+def _page_number(request: HttpRequest) -> int:
+    """?page=N of a paged list (the overview, the mark book); 1 when missing or not a number."""
+    raw = request.GET.get("page", "")
+    return int(raw) if raw.isdigit() else 1
+
+
+def _overview_context(task: Task, page: int = 1) -> dict:
+    overview = marking_services.task_overview(task=task, page=page)
     questions = list(task.questions.order_by("order", "id"))
     return {
         "task": task,
@@ -60,7 +65,7 @@ def _overview_context(task: Task) -> dict:
 def task_submissions(request: HttpRequest, pk: int) -> HttpResponse:
     """Every student of the task's classes with their state; the counts refresh live."""
     task = get_task_for_teacher(request.user, pk)
-    context = _overview_context(task)
+    context = _overview_context(task, _page_number(request))
     if request.htmx and request.htmx.target == "submissions-overview":
         return render(request, "marking/task_submissions.html#overview", context)
     return render(request, "marking/task_submissions.html", context)
@@ -276,10 +281,17 @@ def _question_page(
     # A refused save re-shows its card even when the work has left the queue (returned).
     if submission_pk and index is None and card_override is None:
         raise Http404("That work is not waiting for marking.")
+    # The queue's submissions by a join rather than a list of every id (thousands of
+    # parameters to plan), and order_by(): the default order would join three tables.
     unmarked = set(
         Answer.objects.filter(
-            question=question, submission_id__in=ids, mark__isnull=True
-        ).values_list("submission_id", flat=True)
+            question=question,
+            mark__isnull=True,
+            submission__task=task,
+            submission__status=Submission.Status.SUBMITTED,
+        )
+        .order_by()
+        .values_list("submission_id", flat=True)
     )
     if index is None and queue and card_override is None:
         index = next((i for i, e in enumerate(queue) if e.submission.id in unmarked), 0)
@@ -442,23 +454,23 @@ def _card_answer(answer: Answer) -> tuple[Answer, Question, int, str]:
     task = answer.submission.task
     questions = marking_services.questions_for_marking(task)
     question = next(q for q in questions if q.id == answer.question_id)
-    _, numbers = marking_services.marking_queue_with_numbers(task=task)
+    numbers = marking_services.submission_numbers(task=task)
     label = marking_services.label_for(task=task, submission=answer.submission, numbers=numbers)
     return answer, question, questions.index(question) + 1, label
 
 
 def _saved_parts(request: HttpRequest, card: AnswerCard) -> dict:
     task = card.answer.submission.task
-    queue, _ = marking_services.marking_queue_with_numbers(task=task)
+    submitted = marking_services.submitted_count(task=task)
     question_count = task.questions.count()
     per_question, task_progress = marking_services.marking_progress(
-        task=task, submitted_count=len(queue), question_count=question_count
+        task=task, submitted_count=submitted, question_count=question_count
     )
     parts = {
         "card": card,
         "task": task,
         "question_progress": per_question.get(
-            card.question.id, marking_services.Progress(0, len(queue))
+            card.question.id, marking_services.Progress(0, submitted)
         ),
         "task_progress": task_progress,
     }
@@ -714,24 +726,36 @@ def task_statistics(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @teacher_required
 def class_markbook(request: HttpRequest, pk: int) -> HttpResponse:
-    """Students × tasks of one class: total, percentage and state."""
+    """Students × tasks of one class: total, percentage and state, a page of students at a
+    time."""
     school_class = get_class_for_teacher(request.user, pk)
-    book = marking_services.markbook(school_class=school_class)
+    book = marking_services.markbook(school_class=school_class, page=_page_number(request))
     return render(
         request, "marking/class_markbook.html", {"school_class": school_class, "book": book}
     )
 
 
+class _Echo:
+    """A file-like object for csv.writer that hands back each line instead of storing it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
 @require_GET
 @teacher_required
 def class_markbook_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    """The mark book as CSV: UTF-8 with a byte-order mark, so spreadsheets open it cleanly."""
+    """The whole mark book as CSV, streamed as it is read: UTF-8 with a byte-order mark, so
+    spreadsheets open it cleanly."""
     school_class = get_class_for_teacher(request.user, pk)
-    book = marking_services.markbook(school_class=school_class)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerows(marking_services.markbook_table(book))
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff"
+        for row in marking_services.markbook_table_stream(school_class=school_class):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     name = slugify(school_class.name) or "class"
     today = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="markbook-{name}-{today}.csv"'
