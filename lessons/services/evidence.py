@@ -155,6 +155,22 @@ def _check_passage_of_task(passage: Passage, task: Task) -> None:
         raise EvidenceRefused("Quote from one of this task's sources.", field="passage")
 
 
+def find_quotation(
+    *,
+    task: Task,
+    passage: Passage,
+    start: int | None = None,
+    end: int | None = None,
+    quote: str | None = None,
+    occurrence: int | None = None,
+) -> tuple[int, int]:
+    """Where the quoted words are in the passage, or EvidenceRefused saying what is wrong
+    (a check before starting a student's work: a refused quotation starts nothing)."""
+    _check_passage_of_task(passage, task)
+    text = Passage.objects.values_list("text", flat=True).get(pk=passage.pk)
+    return _span(text, start=start, end=end, quote=quote, occurrence=occurrence)
+
+
 # Students' evidence ------------------------------------------------------------------------
 
 

@@ -115,14 +115,18 @@ def _block_response(
     return render(request, "evidence/_student.html#block", context, status=status)
 
 
-def _submission_to_quote_into(request: HttpRequest, task: Task):
-    """The student's submission, started now if need be; AnswerRefused if the work may
-    not change (checked before starting anything)."""
+def _submission_to_quote_into(request: HttpRequest, task: Task, form: EvidenceForm):
+    """The student's submission, started now if need be. Whether the work may change
+    (AnswerRefused) and whether the words are there (EvidenceRefused) are checked before
+    starting anything: opening the page and trying a quotation does not start the task."""
     submission = get_submission_for_student(request.user, task)
     if submission is None:
         refusal = editing_refusal(task, None, timezone.now())
         if refusal is not None:
             raise refusal
+        evidence_services.find_quotation(
+            task=task, passage=form.chosen_passage, **form.span_arguments()
+        )
         submission = get_or_start_submission(task=task, student=request.user)
     return submission
 
@@ -144,7 +148,7 @@ def _quote_without_script(
     status = 422
     if form.is_valid():
         try:
-            submission = _submission_to_quote_into(request, task)
+            submission = _submission_to_quote_into(request, task, form)
             answer = Answer.objects.filter(submission=submission, question=question).first()
             evidence_services.quote_into_answer(
                 submission=submission,
@@ -185,7 +189,7 @@ def evidence_add(request: HttpRequest, pk: int, question_pk: int) -> HttpRespons
         return _block_response(request, task, question, form=form, status=422)
     try:
         link = evidence_services.add_evidence(
-            submission=_submission_to_quote_into(request, task),
+            submission=_submission_to_quote_into(request, task, form),
             question=question,
             passage=form.chosen_passage,
             **form.span_arguments(),

@@ -239,12 +239,19 @@
     answersForm.addEventListener("focusin", (event) => {
       if (event.target.matches("textarea.answer__text-input")) rememberCursor(event.target);
     });
-    ["keyup", "mouseup", "select", "input", "focusout"].forEach((type) => {
+    // Not on focusout or select: Chrome may reset a box's selection as a selection is made
+    // elsewhere, and those events then report the reset, not where the student was.
+    ["keyup", "mouseup", "input"].forEach((type) => {
       answersForm.addEventListener(type, (event) => {
         const box = event.target;
         if (!box.matches || !box.matches("textarea.answer__text-input")) return;
         const id = box.closest(".answer").dataset.question;
-        cursors.set(id, { start: box.selectionStart, end: box.selectionEnd });
+        // Words selected in a source while the box keeps focus (the shortcut's keyup): the
+        // box's own selection is no longer where the student was writing.
+        const outside = window.getSelection();
+        const elsewhere =
+          outside && !outside.isCollapsed && outside.anchorNode && !box.parentElement.contains(outside.anchorNode);
+        if (!elsewhere) cursors.set(id, { start: box.selectionStart, end: box.selectionEnd });
         if (type === "input") updateFlags(id);
       });
     });
