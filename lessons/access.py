@@ -19,12 +19,15 @@ from .models import (
     Answer,
     CommentBankEntry,
     Enrolment,
+    EvidenceLink,
+    KeyEvidence,
     Lesson,
     Passage,
     Question,
     SchoolClass,
     Submission,
     Task,
+    Topic,
     User,
 )
 from .services.tasks import bank_questions
@@ -144,7 +147,9 @@ def get_annotation_for_teacher(user, pk: int) -> Annotation:
     """Any teacher may read any note of the library."""
     if not user.is_teacher:
         raise PermissionDenied("This page is for teachers.")
-    return get_object_or_404(Annotation.objects.select_related("passage__lesson", "author"), pk=pk)
+    return get_object_or_404(
+        Annotation.objects.select_related("passage__lesson", "author", "topic"), pk=pk
+    )
 
 
 def get_editable_annotation_for_teacher(user, pk: int) -> Annotation:
@@ -219,3 +224,28 @@ def get_student_for_staff(user, pk: int) -> User:
     if not user.is_staff:
         raise PermissionDenied("This page is for the school's administrators.")
     return get_object_or_404(User.objects.filter(role=User.Role.STUDENT), pk=pk)
+
+
+def get_evidence_link_for_student(user, pk: int) -> EvidenceLink:
+    """One of the student's own quotations, in a task they can see."""
+    visible = Task.objects.visible_to_student(user, timezone.now())
+    links = EvidenceLink.objects.filter(
+        answer__submission__student=user, answer__submission__task__in=visible
+    )
+    return get_object_or_404(
+        links.select_related("answer__submission__task", "answer__question", "passage__lesson"),
+        pk=pk,
+    )
+
+
+def get_key_evidence_for_teacher(user, pk: int) -> KeyEvidence:
+    """Key evidence of a question of one of the teacher's tasks."""
+    keys = KeyEvidence.objects.filter(question__task__in=Task.objects.for_teacher(user))
+    return get_object_or_404(keys.select_related("question__task", "passage__lesson"), pk=pk)
+
+
+def get_topic_for_teacher(user, slug: str) -> Topic:
+    """Any teacher may compare what the library's sources claim about a topic."""
+    if not user.is_teacher:
+        raise PermissionDenied("This page is for teachers.")
+    return get_object_or_404(Topic, slug=slug)

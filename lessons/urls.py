@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import accounts, answering, bench, classes, core, lessons, marking, staff, tasks
+from .views import (
+    accounts,
+    answering,
+    bench,
+    classes,
+    core,
+    evidence,
+    lessons,
+    marking,
+    staff,
+    tasks,
+)
 
 urlpatterns = [
     path("", core.home, name="home"),
@@ -79,6 +90,19 @@ urlpatterns = [
     ),
     path("my/tasks/<int:pk>/save/", answering.task_save, name="task_save"),
     path("my/tasks/<int:pk>/submit/", answering.task_submit, name="task_submit"),
+    # Evidence: quoting sources into answers, key evidence, the heat map, topics.
+    path(
+        "my/tasks/<int:pk>/questions/<int:question_pk>/evidence/",
+        evidence.evidence_add,
+        name="evidence_add",
+    ),
+    path("evidence/<int:pk>/remove/", evidence.evidence_remove, name="evidence_remove"),
+    path("questions/<int:pk>/key-evidence/", evidence.key_evidence_add, name="key_evidence_add"),
+    path("key-evidence/<int:pk>/delete/", evidence.key_evidence_delete, name="key_evidence_delete"),
+    path("questions/<int:pk>/topic/", evidence.question_topic, name="question_topic"),
+    path("tasks/<int:pk>/evidence/", evidence.task_evidence_map, name="task_evidence_map"),
+    path("topics/", evidence.topic_list, name="topic_list"),
+    path("topics/<slug:slug>/", evidence.topic_detail, name="topic_detail"),
     # Lessons, passages and their notes.
     path("lessons/", lessons.lesson_list, name="lesson_list"),
     path("lessons/new/", lessons.lesson_import, name="lesson_import"),

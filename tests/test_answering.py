@@ -172,7 +172,7 @@ def test_task_page_queries_do_not_grow_with_questions_passages_notes_or_answers(
     small, large = build(1, 1), build(6, 5)
     client.force_login(student)
     client.get(task_url(small))
-    with django_assert_num_queries(11) as captured:
+    with django_assert_num_queries(12) as captured:  # 12: with the student's quotations
         assert client.get(task_url(small)).status_code == 200
     with django_assert_num_queries(len(captured.captured_queries)):
         assert client.get(task_url(large)).status_code == 200

@@ -12,6 +12,7 @@ from ..services.anchoring import (
 )
 from ..services.importer import DEFAULT_FURNITURE_RULES, check_length, read_upload
 from ..services.lessons import LESSON_DETAIL_FIELDS
+from .evidence import TopicFields
 
 MAX_NOTE_CHARS = 5000
 # The review form carries every proposed passage; more than this is not one lesson.
@@ -186,7 +187,7 @@ class QuoteFields(forms.Form):
         return cleaned
 
 
-class AnnotationForm(QuoteFields):
+class AnnotationForm(QuoteFields, TopicFields):
     kind = forms.ChoiceField(label="Kind of note", choices=Annotation.Kind.choices)
     note = forms.CharField(
         label="Note",
@@ -195,14 +196,16 @@ class AnnotationForm(QuoteFields):
         help_text="For a key term, the definition: it goes into the glossary.",
     )
 
-    field_order = ["quote", "occurrence", "kind", "note", "start", "end"]
+    field_order = ["quote", "occurrence", "kind", "note", "topic", "new_topic", "start", "end"]
 
 
-class AnnotationEditForm(forms.Form):
+class AnnotationEditForm(TopicFields):
     kind = forms.ChoiceField(label="Kind of note", choices=Annotation.Kind.choices)
     note = forms.CharField(
         label="Note", max_length=MAX_NOTE_CHARS, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+    field_order = ["kind", "note", "topic", "new_topic"]
 
 
 class ReattachForm(QuoteFields):

@@ -11,8 +11,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ..models import Annotation, Lesson, Passage
+from ..models import Annotation, Lesson, Passage, Topic
 from .anchoring import ReanchorReport, make_anchor, normalise_passage_text, update_passage_text
+from .evidence import get_or_create_topic
 from .importer import ProposedPassage
 
 LESSON_DETAIL_FIELDS = [
@@ -110,20 +111,53 @@ def update_passage(*, passage: Passage, heading: str, kind: str, text: str) -> R
     return report
 
 
+def _claim_topic(kind: str, topic: Topic | None, new_topic: str) -> Topic | None:
+    """Only a claim has a topic; a new topic's name makes it (or finds it) first."""
+    if kind != Annotation.Kind.CLAIM:
+        return None
+    if new_topic.strip():
+        return get_or_create_topic(name=new_topic)
+    return topic
+
+
 def add_annotation(
-    *, passage: Passage, author, kind: str, note: str, start: int, end: int
+    *,
+    passage: Passage,
+    author,
+    kind: str,
+    note: str,
+    start: int,
+    end: int,
+    topic: Topic | None = None,
+    new_topic: str = "",
 ) -> Annotation:
-    """A note on passage.text[start:end], anchored so that it survives edits."""
+    """A note on passage.text[start:end], anchored so that it survives edits. A claim may be
+    about a topic (or a new topic, named in new_topic), to compare sources on it."""
     anchor = make_anchor(passage.text, start, end)
-    return Annotation.objects.create(
-        passage=passage, author=author, kind=kind, note=note.strip(), **anchor.as_fields()
-    )
+    with transaction.atomic():
+        return Annotation.objects.create(
+            passage=passage,
+            author=author,
+            kind=kind,
+            note=note.strip(),
+            topic=_claim_topic(kind, topic, new_topic),
+            **anchor.as_fields(),
+        )
 
 
-def change_annotation(*, annotation: Annotation, kind: str, note: str) -> Annotation:
-    annotation.kind = kind
-    annotation.note = note.strip()
-    annotation.save(update_fields=["kind", "note", "updated_at"])
+def change_annotation(
+    *,
+    annotation: Annotation,
+    kind: str,
+    note: str,
+    topic: Topic | None = None,
+    new_topic: str = "",
+) -> Annotation:
+    with transaction.atomic():
+        annotation.kind = kind
+        annotation.note = note.strip()
+        annotation.topic = _claim_topic(kind, topic, new_topic)
+        annotation.save(update_fields=["kind", "note", "topic", "updated_at"])
     return annotation
 
 

@@ -22,7 +22,9 @@ from ..models import (
     AnswerRevision,
     CommentBankEntry,
     Enrolment,
+    EvidenceLink,
     IndicativePoint,
+    KeyEvidence,
     Level,
     Question,
     SchoolClass,
@@ -719,11 +721,23 @@ def answers_for_marking(answers: QuerySet) -> QuerySet:
             "revisions",
             queryset=AnswerRevision.objects.order_by("-attempt", "-created_at", "-id"),
         ),
+        # The evidence area's "Evidence used" and highlights (services.evidence).
+        Prefetch(
+            "evidence_links",
+            queryset=EvidenceLink.objects.select_related("passage__lesson").order_by(
+                "created_at", "id"
+            ),
+        ),
     )
 
 
 def questions_for_marking(task: Task) -> list[Question]:
-    return list(task.questions.order_by("order", "id").prefetch_related(*scheme_prefetches()))
+    return list(
+        task.questions.order_by("order", "id").prefetch_related(
+            *scheme_prefetches(),
+            Prefetch("key_evidence", queryset=KeyEvidence.objects.select_related("passage")),
+        )
+    )
 
 
 @dataclass

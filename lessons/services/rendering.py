@@ -184,7 +184,9 @@ def reading_passages(passages: QuerySet) -> QuerySet:
     return passages.select_related("lesson").prefetch_related(
         Prefetch(
             "annotations",
-            queryset=Annotation.objects.select_related("author").order_by("start", "-end", "id"),
+            queryset=Annotation.objects.select_related("author", "topic").order_by(
+                "start", "-end", "id"
+            ),
         )
     )
 

@@ -41,7 +41,9 @@ from ..services.answering import (
     word_count,
     would_be_late,
 )
+from ..services.evidence import student_evidence, student_spans
 from ..services.rendering import legend_for, passage_views
+from .evidence import add_evidence_parts
 
 
 @dataclass
@@ -65,6 +67,11 @@ class AnswerItem:
     # Text a refused save carried (the work may no longer change): shown to copy.
     unsent: str = ""
     linked: list[Passage] = field(default_factory=list)
+    # The evidence area's parts (views.evidence.add_evidence_parts): the student's
+    # quotations, the "Quote as evidence" form, and a comparison question's claims.
+    evidence: list = field(default_factory=list)
+    quote_form: object = None
+    comparison: list | None = None
 
     @property
     def pk(self) -> int:
@@ -86,7 +93,9 @@ def _task_url(task: Task, question: Question | None = None) -> str:
 
 def _questions(task: Task) -> list[Question]:
     return list(
-        task.questions.order_by("order", "id").prefetch_related(
+        task.questions.select_related("topic")
+        .order_by("order", "id")
+        .prefetch_related(
             Prefetch(
                 "linked_passages",
                 queryset=Passage.objects.select_related("lesson").order_by(
@@ -121,23 +130,26 @@ def _items(questions: list[Question], answers: dict[int, Answer]) -> list[Answer
     return items
 
 
-def _sources(task: Task) -> tuple[list[tuple], list]:
-    """The task's lessons with their passages and notes, in a fixed number of queries.
-
-    Students see the notes that came with the lesson (the shared seed notes and its
-    owner's) and those of their own teachers, not every note any teacher has written.
-    """
+def _student_notes(task: Task):
+    """Students see the notes that came with the lesson (the shared seed notes and its
+    owner's) and those of their own teachers, not every note any teacher has written."""
     # The task's owner and its classes' teachers. Two plain conditions, not one OR across
     # two joins of the user table: that one scanned every user × task of the school.
     class_teachers = SchoolClass.teachers.through.objects.filter(
         schoolclass_id__in=Task.classes.through.objects.filter(task=task).values("schoolclass_id")
     ).values("user_id")
-    notes = Annotation.objects.filter(
+    return Annotation.objects.filter(
         Q(author__isnull=True)
         | Q(author_id=task.owner_id)
         | Q(author_id__in=class_teachers)
         | Q(author_id=F("passage__lesson__owner_id"))
-    ).order_by("start", "-end", "id")
+    )
+
+
+def _sources(task: Task, extra_spans: dict | None = None) -> tuple[list[tuple], list]:
+    """The task's lessons with their passages and notes, in a fixed number of queries;
+    extra_spans (passage id → rendering.Span) highlights the student's quotations."""
+    notes = _student_notes(task).order_by("start", "-end", "id")
     lessons = list(task.lessons.order_by("title", "id"))
     passages = (
         Passage.objects.filter(lesson__in=lessons)
@@ -145,7 +157,7 @@ def _sources(task: Task) -> tuple[list[tuple], list]:
         .prefetch_related(Prefetch("annotations", queryset=notes))
         .order_by("lesson__title", "lesson_id", "order", "id")
     )
-    views = passage_views(passages)
+    views = passage_views(passages, extra_spans=extra_spans)
     by_lesson = {lesson.pk: (lesson, []) for lesson in lessons}
     for view in views:
         by_lesson[view.passage.lesson_id][1].append(view)
@@ -166,7 +178,11 @@ def _page_context(
         for name, value in (problems or {}).get(item.pk, {}).items():
             setattr(item, name, value)
     refusal = editing_refusal(task, submission, now)
-    sources, legend = _sources(task)
+    evidence = student_evidence(submission=submission)
+    sources, legend = _sources(
+        task, extra_spans=student_spans(e for found in evidence.values() for e in found)
+    )
+    add_evidence_parts(items, evidence=evidence, sources=sources, notes=_student_notes(task))
     return {
         "task": task,
         "submission": submission,
@@ -307,8 +323,22 @@ def task_save(request: HttpRequest, pk: int) -> HttpResponse:
     if _wrong_account(request):
         return _wrong_account_response(request, task)
     questions = _questions(task)
+    problems = save_posted_answers(request, task, questions)
+    if not problems:
+        messages.success(request, f"Your answers were saved at {timezone.localtime():%H:%M}.")
+        anchor = next((q for q in questions if str(q.pk) == request.POST.get("save")), None)
+        return redirect(_task_url(task, anchor))
+    states = {problem["state"] for problem in problems.values()}
+    status = 409 if states & {"conflict", "refused"} else 422
+    return task_page_again(request, task, problems, status)
+
+
+def save_posted_answers(request: HttpRequest, task: Task, questions=None) -> dict[int, dict]:
+    """Save every answer the plain form posted; how each question that did not save is
+    shown again (empty when all saved). Also used by the evidence area's plain forms, which
+    post the whole answers form too."""
     problems: dict[int, dict] = {}
-    for question in questions:
+    for question in questions if questions is not None else _questions(task):
         form = AnswerForm(request.POST, question_pk=question.pk)
         if not form.was_posted:
             continue
@@ -322,12 +352,13 @@ def task_save(request: HttpRequest, pk: int) -> HttpResponse:
             continue
         if result.is_conflict:
             problems[question.pk] = _problem(form, result=result)
-    if not problems:
-        messages.success(request, f"Your answers were saved at {timezone.localtime():%H:%M}.")
-        anchor = next((q for q in questions if str(q.pk) == request.POST.get("save")), None)
-        return redirect(_task_url(task, anchor))
-    states = {problem["state"] for problem in problems.values()}
-    status = 409 if states & {"conflict", "refused"} else 422
+    return problems
+
+
+def task_page_again(
+    request: HttpRequest, task: Task, problems: dict[int, dict], status: int
+) -> HttpResponse:
+    """The whole task page again after a plain POST that did not go through."""
     submission = get_submission_for_student(request.user, task)
     context = _page_context(request, task, submission, problems=problems)
     return render(request, "answering/task.html", context, status=status)

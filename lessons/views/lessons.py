@@ -26,6 +26,7 @@ from ..access import (
     get_passage_for_teacher,
     teacher_required,
 )
+from ..forms.evidence import share_topic_choices
 from ..forms.lessons import (
     AnnotationEditForm,
     AnnotationForm,
@@ -139,7 +140,7 @@ def _tools(
                 view.extra["edit_form"] = bound
             else:
                 form = AnnotationEditForm(
-                    initial={"kind": editing.kind, "note": editing.note},
+                    initial={"kind": editing.kind, "note": editing.note, "topic": editing.topic_id},
                     prefix=f"edit-{editing.pk}",
                 )
                 form.fields["note"].widget.attrs["autofocus"] = True
@@ -155,6 +156,11 @@ def _tools(
                 )
         if message:
             view.extra["message"] = message
+    share_topic_choices(
+        form
+        for view in views
+        for form in (view.extra.get("create_form"), view.extra.get("edit_form"))
+    )
 
 
 def _lesson_page(request: HttpRequest, lesson: Lesson, *, status: int = 200, **tools):
@@ -325,6 +331,8 @@ def annotation_create(request: HttpRequest, pk: int) -> HttpResponse:
         note=form.cleaned_data["note"],
         start=form.cleaned_data["start"],
         end=form.cleaned_data["end"],
+        topic=form.cleaned_data["topic"],
+        new_topic=form.cleaned_data["new_topic"],
     )
     return _done(
         request,

@@ -10,6 +10,7 @@ Without JavaScript the same form has a Save button; the view then redirects back
 
 import csv
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -37,6 +38,7 @@ from ..forms.marking import (
 )
 from ..models import Answer, Passage, Question, Submission, Task
 from ..services import marking as marking_services
+from ..services.evidence import MarkingEvidence, marking_evidence
 from ..services.marking import MarkingConflict, MarkingError, QueueEntry
 from ..services.rendering import legend_for, passage_views, reading_passages
 
@@ -188,6 +190,11 @@ class AnswerCard:
     def word_count(self) -> int:
         return len(self.answer.text.split())
 
+    @cached_property
+    def evidence(self) -> MarkingEvidence:
+        """The student's quotations and the question's key evidence (the evidence area)."""
+        return marking_evidence(answer=self.answer, question=self.question)
+
     @property
     def conflict_answer(self) -> Answer | None:
         return self.conflict.current if self.conflict else None
@@ -221,11 +228,30 @@ def _student_url(task: Task, submission_id: int) -> str:
     return reverse("mark_by_student", args=[task.pk, submission_id])
 
 
-def _passage_views(request: HttpRequest, passage_ids) -> dict:
-    passages = reading_passages(Passage.objects.filter(id__in=set(passage_ids))).order_by(
-        "lesson__title", "lesson_id", "order", "id"
+def _passages(passage_ids) -> list[Passage]:
+    return list(
+        reading_passages(Passage.objects.filter(id__in=set(passage_ids))).order_by(
+            "lesson__title", "lesson_id", "order", "id"
+        )
     )
-    return {view.passage.id: view for view in passage_views(passages, user=request.user)}
+
+
+def _card_passage_ids(question: Question, card: "AnswerCard | None") -> list[int]:
+    """The question's linked passages, and those the answer quoted or the key evidence is in."""
+    ids = [p.id for p in question.linked_passages.all()]
+    if card is not None:
+        ids += [pk for pk in card.evidence.passage_ids if pk not in ids]
+    return ids
+
+
+def _card_views(request: HttpRequest, passages, ids, card: "AnswerCard | None") -> list:
+    """The passages beside an answer, with its quotations and key evidence highlighted."""
+    wanted = set(ids)
+    return passage_views(
+        [p for p in passages if p.id in wanted],
+        user=request.user,
+        extra_spans=card.evidence.spans if card is not None else None,
+    )
 
 
 def _queue_position(queue: list[QueueEntry], submission_id: int) -> int | None:
@@ -311,7 +337,8 @@ def _question_page(
             answer, question=question, number=number, label=entry.label, return_to="question"
         )
     per_question, task_progress = _progress(task, queue, questions)
-    views = _passage_views(request, [p.id for p in question.linked_passages.all()])
+    ids = _card_passage_ids(question, card)
+    views = _card_views(request, _passages(ids), ids, card)
     context = {
         **_base_context(request, task),
         "question": question,
@@ -328,8 +355,8 @@ def _question_page(
             question.id, marking_services.Progress(0, len(queue))
         ),
         "task_progress": task_progress,
-        "passages": list(views.values()),
-        "legend": legend_for(views.values()),
+        "passages": views,
+        "legend": legend_for(views),
         "numbers": numbers,
     }
     return render(request, "marking/mark_question.html", context, status=status)
@@ -367,13 +394,9 @@ def _student_page(
         for answer in marking_services.answers_for_marking(submission.answers.all())
     }
     label = marking_services.label_for(task=task, submission=submission, numbers=numbers)
-    views = _passage_views(
-        request, [p.id for question in questions for p in question.linked_passages.all()]
-    )
-    cards = []
+    found = []
     for number, question in enumerate(questions, start=1):
         answer = answers.get(question.id)
-        linked = [views[p.id] for p in question.linked_passages.all() if p.id in views]
         if card_override is not None and card_override.question.id == question.id:
             card = card_override
         elif answer is not None:
@@ -382,7 +405,13 @@ def _student_page(
             )
         else:
             card = None
-        cards.append((number, question, card, linked))
+        found.append((number, question, card, _card_passage_ids(question, card)))
+    passages = _passages(pk for *_, ids in found for pk in ids)
+    cards = [
+        (number, question, card, _card_views(request, passages, ids, card))
+        for number, question, card, ids in found
+    ]
+    views = {view.passage.id: view for *_, linked in cards for view in linked}
     index = _queue_position(queue, submission.id)
     previous, following = _neighbours(queue, index)
     per_question, task_progress = _progress(task, queue, questions)

@@ -34,6 +34,7 @@ from ..services.tasks import (
     TaskDeletionNeedsConfirmation,
     TaskRuleError,
 )
+from .evidence import key_evidence_context
 
 BANK_PAGE_SIZE = 20
 
@@ -310,7 +311,7 @@ def _editor_response(request: HttpRequest, editor: QuestionEditor, task: Task, s
         "question": question,
     }
     if question is not None:
-        context = {**_question_context(question), **context}
+        context = {**_question_context(question), **key_evidence_context(question), **context}
     if request.htmx:
         name = "question" if question is not None else "new_question"
         return render(request, f"tasks/task_detail.html#{name}", context, status=status)
