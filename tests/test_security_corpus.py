@@ -13,6 +13,7 @@ import re
 import zipfile
 from datetime import timedelta
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -74,9 +75,7 @@ class MarkupAudit(HTMLParser):
         if tag == "script":
             src = attributes.get("src") or ""
             same_origin = src.startswith("/") and not src.startswith("//")
-            if not same_origin and (
-                self.nonce is None or attributes.get("nonce") != self.nonce
-            ):
+            if not same_origin and (self.nonce is None or attributes.get("nonce") != self.nonce):
                 self.problems.append(f"a script that is not ours: {where}")
         for name, value in attrs:
             if name.startswith("on"):
@@ -87,7 +86,9 @@ class MarkupAudit(HTMLParser):
                 self.problems.append(f"a payload's {name}: {where}")
             if name in URL_ATTRIBUTES:
                 url = URL_NOISE.sub("", value or "").lower()
-                if url.startswith(("javascript:", "data:", "vbscript:")) or "evil.example" in url:
+                if url.startswith(("javascript:", "data:", "vbscript:")) or (
+                    "evil.example" in urlsplit(url).netloc
+                ):
                     self.problems.append(f"a payload's URL: {where}")
 
     def handle_startendtag(self, tag, attrs):
@@ -356,12 +357,14 @@ def test_the_audit_catches_markup_that_a_payload_brings():
         "<b class=pwn>",
         "<svg><a>x</a></svg>",
         "<iframe src=x></iframe>",
+        '<form action="//evil.example/pwn">',
         '<input value="" autofocus data-pwn="">',
     ]
     for html in caught:
         assert markup_problems(html, nonce="abc"), html
     assert not markup_problems('<script nonce="abc">go()</script>', nonce="abc")
     assert not markup_problems("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>", nonce="abc")
+    assert not markup_problems('<a href="/staff/?q=%2F%2Fevil.example">', nonce="abc")
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
