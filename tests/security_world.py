@@ -5,7 +5,8 @@ teacher with a class and a student in it, another teacher with their own class a
 a staff user, spare accounts for the staff pages to act on, a lesson with a passage and a
 note, a published task set to the class with both kinds of question, mark scheme, key
 evidence and a comparison topic, the student's submitted work with a quotation and a
-question left blank, a draft task, a bank question and a comment bank entry.
+question left blank, a question added after it was submitted, a draft task, a bank question
+and a comment bank entry.
 """
 
 from types import SimpleNamespace
@@ -14,6 +15,8 @@ from lessons.services import answering as answering_services
 from lessons.services import classes as class_services
 from lessons.services import evidence as evidence_services
 from lessons.services import marking as marking_services
+from lessons.services import tasks as task_services
+from lessons.services.mark_schemes import PointSpec, Scheme
 
 from .factories import (
     AnnotationFactory,
@@ -86,6 +89,13 @@ def build_world() -> SimpleNamespace:
     submission = answering_services.submit(submission=submission)
     answer = submission.answers.get(question=points_question)
     blank_answer = submission.answers.get(question=levels_question)
+    # The teacher adds a question after the student submitted: the work has no answer to it.
+    late_question = task_services.add_question(
+        task=task,
+        owner=owner,
+        prompt="Name one source of evidence for the famine.",
+        scheme=Scheme(kind="points", max_marks=1, points=[PointSpec(text="Any named source")]),
+    )
 
     comment = marking_services.add_comment(teacher=owner, text="Quote the source.")
     return SimpleNamespace(
@@ -107,6 +117,7 @@ def build_world() -> SimpleNamespace:
         other_task=other_task,
         question=points_question,
         levels_question=levels_question,
+        late_question=late_question,
         key_evidence=key_evidence,
         bank_question=bank_question,
         submission=submission,
