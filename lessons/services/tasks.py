@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ..models import (
@@ -188,7 +188,16 @@ class DashboardTasks:
 def dashboard_tasks(*, teacher, now: datetime | None = None, limit: int = 5) -> DashboardTasks:
     """A teacher's tasks for the dashboard: open or upcoming, drafts, and recently due."""
     now = now or timezone.now()
-    tasks = Task.objects.for_teacher(teacher).prefetch_related("classes")
+    # The submitted count is what a teacher opens the dashboard for: work waiting to be marked.
+    tasks = (
+        Task.objects.for_teacher(teacher)
+        .prefetch_related("classes")
+        .annotate(
+            submitted_count=Count(
+                "submissions", filter=Q(submissions__status=Submission.Status.SUBMITTED)
+            )
+        )
+    )
     published = tasks.filter(status=Task.Status.PUBLISHED, due_at__gte=now)
     recent = tasks.exclude(status=Task.Status.DRAFT).filter(
         Q(due_at__lt=now) | Q(status=Task.Status.CLOSED)
