@@ -1,5 +1,6 @@
 """Upgrades: every model change has its migration, and migrations go forward and back."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -7,8 +8,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
 
-from lessons.models import User
+from lessons.models import Answer, User
 
 
 def lessons_migrations() -> list[tuple[str, str]]:
@@ -92,3 +94,39 @@ def test_an_upgrade_from_the_previous_migration_keeps_the_data_and_can_roll_back
     assert OldUser.objects.filter(username="from_the_last_release").exists()
     migrate([latest])
     assert User.objects.get(username="from_the_last_release").is_teacher
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_gives_submitted_work_an_empty_answer_to_every_question():
+    # Before 0004 the marking pages made these when opened; now nothing writes on a GET.
+    before, after = (
+        ("lessons", "0003_school_settings"),
+        ("lessons", "0004_blank_answers_for_submitted_work"),
+    )
+    executor = migrate([before])
+    old = executor.loader.project_state([before]).apps
+    teacher = old.get_model("lessons", "User").objects.create(username="t", role="teacher")
+    student = old.get_model("lessons", "User").objects.create(username="s", role="student")
+    now = timezone.now()
+    task = old.get_model("lessons", "Task").objects.create(
+        title="T", owner=teacher, opens_at=now, due_at=now + timedelta(days=1)
+    )
+    Question = old.get_model("lessons", "Question")
+    answered, left_out = (
+        Question.objects.create(task=task, prompt=p, max_marks=2) for p in ("A", "B")
+    )
+    Submission = old.get_model("lessons", "Submission")
+    submitted = Submission.objects.create(task=task, student=student, status="submitted")
+    Submission.objects.create(
+        task=task, student=old.get_model("lessons", "User").objects.create(username="s2")
+    )
+    old.get_model("lessons", "Answer").objects.create(
+        submission=submitted, question=answered, text="Mine."
+    )
+
+    migrate([after])
+    answers = Answer.objects.filter(submission_id=submitted.pk).order_by("question_id")
+    assert [(a.question_id, a.text) for a in answers] == [(answered.pk, "Mine."), (left_out.pk, "")]
+    # Work not submitted gets its answers when it is submitted.
+    assert Answer.objects.count() == 2
+    call_command("migrate", verbosity=0)

@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
 
 from lessons.models import Answer, CommentBankEntry, Submission, Task
-from lessons.services import marking
+from lessons.services import answering, marking
 
 from .factories import (
     AnswerFactory,
@@ -265,14 +265,20 @@ def test_a_question_of_another_task_is_404(teacher_client, task, teacher, school
     assert teacher_client.get(url).status_code == 404
 
 
-def test_a_left_out_question_gets_a_blank_answer_to_mark(teacher_client, task, student):
-    sub, _ = submit_work(task, student, texts=["Only the first."])
+def test_a_question_left_blank_can_be_marked(teacher_client, task, student):
+    sub = SubmissionFactory(task=task, student=student)
+    AnswerFactory(submission=sub, question=questions(task)[0], text="Only the first.")
+    # Submitting makes the empty answer; the marking page only reads.
+    answering.submit(submission=sub)
     levels_q = questions(task)[1]
+    blank = Answer.objects.get(submission=sub, question=levels_q)
     html = teacher_client.get(
         reverse("mark_by_question", args=[task.pk, levels_q.pk])
     ).content.decode()
     assert "No answer written." in html
-    assert Answer.objects.filter(submission=sub, question=levels_q).exists()
+    assert post_mark(teacher_client, blank, {"mark": "0"}).status_code == 200
+    blank.refresh_from_db()
+    assert blank.mark == 0
 
 
 def test_student_text_is_shown_as_text(teacher_client, task, student):

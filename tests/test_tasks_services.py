@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from lessons.access import get_task_for_student
-from lessons.models import Answer, Exemplar, IndicativePoint, Level, Question, Task
+from lessons.models import Answer, Exemplar, IndicativePoint, Level, Question, Submission, Task
 from lessons.services import tasks as services
 from lessons.services.mark_schemes import ExemplarSpec, LevelSpec, PointSpec, Scheme
 from lessons.services.tasks import (
@@ -25,6 +25,7 @@ from .factories import (
     PassageFactory,
     QuestionFactory,
     SchoolClassFactory,
+    StudentFactory,
     SubmissionFactory,
     TaskFactory,
     TeacherFactory,
@@ -491,6 +492,27 @@ def test_dashboard_lists_open_drafts_and_recent(teacher, school_class, outsider_
     assert overview.open == [open_task]
     assert overview.drafts == [draft]
     assert overview.recent == [past]
+
+
+def test_dashboard_counts_the_submitted_work_waiting_for_the_teacher(
+    teacher, school_class, student
+):
+    task = TaskFactory(owner=teacher, classes=[school_class])
+    SubmissionFactory(task=task, student=student, status=Submission.Status.SUBMITTED)
+    for n in range(2):
+        SubmissionFactory(task=task, student=StudentFactory(username=f"still_writing_{n}"))
+    [listed] = services.dashboard_tasks(teacher=teacher).open
+    assert listed == task
+    assert listed.submitted_count == 1
+
+
+def test_teacher_dashboard_links_each_task_to_its_submissions(
+    teacher_client, teacher, school_class, student
+):
+    task = TaskFactory(owner=teacher, classes=[school_class])
+    SubmissionFactory(task=task, student=student, status=Submission.Status.SUBMITTED)
+    html = teacher_client.get("/").content.decode()
+    assert f'href="/tasks/{task.pk}/submissions/">1 submitted</a>' in html
 
 
 def test_a_co_teacher_of_the_class_can_reach_the_task(teacher, school_class):

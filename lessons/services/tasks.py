@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ..models import (
@@ -22,6 +22,7 @@ from ..models import (
     Passage,
     Question,
     SchoolClass,
+    Submission,
     Task,
 )
 from .mark_schemes import (
@@ -187,7 +188,16 @@ class DashboardTasks:
 def dashboard_tasks(*, teacher, now: datetime | None = None, limit: int = 5) -> DashboardTasks:
     """A teacher's tasks for the dashboard: open or upcoming, drafts, and recently due."""
     now = now or timezone.now()
-    tasks = Task.objects.for_teacher(teacher).prefetch_related("classes")
+    # The submitted count is what a teacher opens the dashboard for: work waiting to be marked.
+    tasks = (
+        Task.objects.for_teacher(teacher)
+        .prefetch_related("classes")
+        .annotate(
+            submitted_count=Count(
+                "submissions", filter=Q(submissions__status=Submission.Status.SUBMITTED)
+            )
+        )
+    )
     published = tasks.filter(status=Task.Status.PUBLISHED, due_at__gte=now)
     recent = tasks.exclude(status=Task.Status.DRAFT).filter(
         Q(due_at__lt=now) | Q(status=Task.Status.CLOSED)
@@ -502,7 +512,28 @@ def add_question(
     )
     question.linked_passages.set(linked_passages)
     save_scheme(question=question, scheme=scheme)
+    if task is not None:
+        _answer_rows_for_submitted_work(question)
     return question
+
+
+def _answer_rows_for_submitted_work(question: Question) -> None:
+    """An empty answer to a question added after students submitted, in each submitted
+    work, as submitting makes one for every question: the marker can then mark it (an
+    unanswered question earns 0, with feedback), and the marking pages only read."""
+    # Every submission of the task locked, not only the submitted ones: a submit in flight
+    # is waited for, then seen as submitted; one that starts later sees this question.
+    submissions = (
+        Submission.objects.select_for_update()
+        .filter(task_id=question.task_id)
+        .order_by("id")
+        .values_list("id", "status")
+    )
+    Answer.objects.bulk_create(
+        Answer(submission_id=pk, question=question)
+        for pk, status in submissions
+        if status == Submission.Status.SUBMITTED
+    )
 
 
 @transaction.atomic
@@ -657,9 +688,11 @@ def copy_question_to_task(*, question: Question, task: Task, owner=None) -> Ques
     """
     task = Task.objects.select_for_update().get(pk=task.pk)
     task.lessons.add(*lessons_needed(question))
-    return _copy_question(
+    copy = _copy_question(
         question=question, task=task, owner=owner or task.owner, order=_next_order(task)
     )
+    _answer_rows_for_submitted_work(copy)
+    return copy
 
 
 def _copy_question(*, question: Question, task: Task, owner, order: int) -> Question:

@@ -17,6 +17,7 @@ from ..services.tasks import dashboard_tasks
 logger = logging.getLogger(__name__)
 
 
+@require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The dashboard: a teacher's classes, or a student's classes with their tasks."""

@@ -300,8 +300,6 @@ def _question_page(
         raise Http404("No such question in this task.")
     number = questions.index(question) + 1
     queue, numbers = marking_services.marking_queue_with_numbers(task=task)
-    ids = [entry.submission.id for entry in queue]
-    marking_services.ensure_answers(submission_ids=ids, questions=[question])
 
     index = _queue_position(queue, submission_pk) if submission_pk else None
     # A refused save re-shows its card even when the work has left the queue (returned).
@@ -332,10 +330,11 @@ def _question_page(
         entry = queue[index]
         answer = marking_services.answers_for_marking(
             Answer.objects.filter(question=question, submission=entry.submission)
-        ).get()
-        card = _card_for(
-            answer, question=question, number=number, label=entry.label, return_to="question"
-        )
+        ).first()
+        if answer is not None:
+            card = _card_for(
+                answer, question=question, number=number, label=entry.label, return_to="question"
+            )
     per_question, task_progress = _progress(task, queue, questions)
     ids = _card_passage_ids(question, card)
     views = _card_views(request, _passages(ids), ids, card)
@@ -387,8 +386,6 @@ def _student_page(
 ) -> HttpResponse:
     questions = marking_services.questions_for_marking(task)
     queue, numbers = marking_services.marking_queue_with_numbers(task=task)
-    if submission.status == Submission.Status.SUBMITTED:
-        marking_services.ensure_answers(submission_ids=[submission.id], questions=questions)
     answers = {
         answer.question_id: answer
         for answer in marking_services.answers_for_marking(submission.answers.all())
