@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .models import Annotation, Lesson, Passage, SchoolClass, Task, Topic, User
+from .services.data_protection import end_sessions
 
 
 @admin.register(User)
@@ -15,6 +16,12 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = DjangoUserAdmin.add_fieldsets + (
         ("Classroom", {"fields": ("role", "full_name", "must_change_password")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        """Saving; unticking "active" also logs the user out everywhere, as the staff page does."""
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            end_sessions(user=obj)
 
     def get_changeform_initial_data(self, request):
         # Staff mostly add teachers here (students join with a code or come from a list).
