@@ -687,30 +687,6 @@ def label_for(*, task: Task, submission: Submission, numbers: dict[int, int]) ->
     return submission.student.display_name
 
 
-def ensure_answers(*, submission_ids: Sequence[int], questions: Sequence[Question]) -> int:
-    """Blank answers for questions a submitted piece of work left out, so that every
-    question can be marked (an unanswered question usually earns 0, with feedback).
-    Returns how many were made."""
-    if not submission_ids or not questions:
-        return 0
-    question_ids = [question.id for question in questions]
-    # order_by(): the model's default order would join the submission, task and user tables.
-    existing = set(
-        Answer.objects.filter(submission_id__in=submission_ids, question_id__in=question_ids)
-        .order_by()
-        .values_list("submission_id", "question_id")
-    )
-    missing = [
-        Answer(submission_id=s, question_id=q)
-        for s in submission_ids
-        for q in question_ids
-        if (s, q) not in existing
-    ]
-    if missing:
-        Answer.objects.bulk_create(missing, ignore_conflicts=True)
-    return len(missing)
-
-
 def answers_for_marking(answers: QuerySet) -> QuerySet:
     """Answers with what a marking card shows, in a constant number of queries."""
     return answers.select_related(
