@@ -21,6 +21,18 @@ def fill(page, name: str, value: str) -> None:
     page.locator(f'[name="{name}"]').fill(value)
 
 
+def open_editor(page, question) -> None:
+    """Click a question's Edit and wait until htmx has swapped the form in and settled.
+
+    Typing into the form before the swap settles can land in an element that is then
+    replaced (seen on a loaded CI machine), losing what the test typed."""
+    page.locator(f"#question-{question.pk}").get_by_role("link", name="Edit").click()
+    expect(page.locator(f'[name="q{question.pk}-prompt"]')).to_be_editable()
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
 def test_teacher_builds_a_points_and_a_levels_question_and_publishes(
     page, log_in, teacher, school_class
 ):
@@ -118,9 +130,9 @@ def test_an_error_in_one_question_keeps_the_edits_open_in_another(
     log_in(teacher)
     page.goto(f"/tasks/{task.pk}/")
 
-    page.locator(f"#question-{first.pk}").get_by_role("link", name="Edit").click()
+    open_editor(page, first)
     fill(page, f"q{first.pk}-prompt", "An edit not saved yet.")
-    page.locator(f"#question-{second.pk}").get_by_role("link", name="Edit").click()
+    open_editor(page, second)
     fill(page, f"q{second.pk}-max_marks", "0")
     page.get_by_role("button", name="Save question 2").click()
 
