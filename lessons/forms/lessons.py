@@ -131,6 +131,7 @@ class PassageForm(forms.Form):
     text = forms.CharField(
         label="Text",
         strip=False,
+        error_messages={"required": "A passage needs some text."},
         widget=forms.Textarea(attrs={"rows": 14}),
         help_text="Plain text; leave a blank line between paragraphs. Notes on this passage "
         "move with their words; a note whose words are gone is kept and listed for you to "

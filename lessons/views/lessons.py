@@ -416,7 +416,10 @@ def passage_create(request: HttpRequest, pk: int) -> HttpResponse:
     passages = list(lesson.passages.order_by("order", "id"))
     after = request.GET.get("after", "")
     initial = {"after": after} if after.isdigit() else {}
-    form = PassageAddForm(request.POST or None, passages=passages, initial=initial)
+    # Its own ids: a passage's edit form (id_text…) may be open on the same page.
+    form = PassageAddForm(
+        request.POST or None, passages=passages, initial=initial, auto_id="add-passage-%s"
+    )
     if request.method == "POST":
         if form.is_valid():
             passage = add_passage(lesson=lesson, **form.cleaned_data)
