@@ -81,9 +81,10 @@ def test_a_passage_added_without_a_place_goes_at_the_end(teacher_client, lesson)
     assert orders(lesson) == [1, 2, 3, 4]
 
 
-def test_an_empty_new_passage_is_refused_with_the_heading_kept(teacher_client, lesson):
+@pytest.mark.parametrize("text", ["", " \n "])
+def test_an_empty_new_passage_is_refused_with_the_heading_kept(teacher_client, lesson, text):
     url = reverse("passage_create", args=[lesson.pk])
-    response = teacher_client.post(url, {"heading": "Kept heading", "kind": "text", "text": " \n "})
+    response = teacher_client.post(url, {"heading": "Kept heading", "kind": "text", "text": text})
     assert response.status_code == 422
     assert "A passage needs some text." in response.text
     assert 'value="Kept heading"' in response.text
@@ -409,3 +410,15 @@ def test_the_seed_loader_bumps_the_version_of_passages_it_changes(lesson):
     _update_passages(lesson, seeds, SeedLessonResult(key="x"))
     versions = {p.heading: p.version for p in lesson.passages.all()}
     assert versions == {"First": 2, "Second, renamed": 2, "Third": 1}
+
+
+def test_a_conflict_shows_both_texts_escaped(teacher_client, lesson):
+    first = passage(lesson, "First")
+    hostile = '<script>alert("current")</script>'
+    update_passage_text(passage=first, text=hostile)
+    response = edit(teacher_client, first, '<img src=x onerror="alert(1)">', 1)
+    assert response.status_code == 422
+    assert "<script>alert" not in response.text
+    assert "<img src=x" not in response.text
+    assert "&lt;script&gt;alert(&quot;current&quot;)&lt;/script&gt;" in response.text
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in response.text
