@@ -191,10 +191,13 @@ def test_a_teacher_adds_a_passage_and_moves_it_up_with_the_keyboard(page, log_in
     form.get_by_label("Heading:").fill("Afterword")
     form.get_by_label("Text:").fill("Words added after the import.")
     form.get_by_role("button", name="Add passage").click()
-    expect(page.get_by_role("status")).to_contain_text("Passage added as passage 3.")
+    # The new passage's message takes the focus (after htmx settles: wait for it).
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Passage added as passage 3.")
+    expect(status).to_be_focused()
     added = lesson.passages.get(heading="Afterword")
     block = page.locator(f"#passage-{added.pk}")
-    expect(block).to_be_visible()
+    expect(block.get_by_role("status")).to_be_focused()
 
     # Keyboard only: Tab to its "Move up" button and press Enter, twice.
     block.get_by_role("link", name="Edit passage").focus()
