@@ -38,6 +38,7 @@ class SchoolClassAdmin(admin.ModelAdmin):
 class PassageInline(admin.StackedInline):
     model = Passage
     extra = 0
+    readonly_fields = ["version"]
 
 
 @admin.register(Lesson)
@@ -45,6 +46,13 @@ class LessonAdmin(admin.ModelAdmin):
     list_display = ["title", "author", "publisher", "source_kind", "owner"]
     search_fields = ["title", "author", "publisher"]
     inlines = [PassageInline]
+
+    def save_formset(self, request, form, formset, change):
+        """A passage changed here makes a teacher's open edit form stale, as any edit does."""
+        for inline in formset.forms:
+            if inline.instance.pk and {"heading", "kind", "text"} & set(inline.changed_data):
+                inline.instance.version += 1
+        super().save_formset(request, form, formset, change)
 
 
 @admin.register(Annotation)

@@ -112,7 +112,10 @@ urlpatterns = [
     path("lessons/<int:pk>/delete/", lessons.lesson_delete, name="lesson_delete"),
     path("lessons/<int:pk>/glossary/", lessons.lesson_glossary, name="lesson_glossary"),
     path("glossary/", lessons.glossary_view, name="glossary"),
+    path("lessons/<int:pk>/passages/new/", lessons.passage_create, name="passage_create"),
     path("passages/<int:pk>/edit/", lessons.passage_edit, name="passage_edit"),
+    path("passages/<int:pk>/move/", lessons.passage_move, name="passage_move"),
+    path("passages/<int:pk>/delete/", lessons.passage_delete, name="passage_delete"),
     path(
         "passages/<int:pk>/annotations/new/",
         lessons.annotation_create,

@@ -433,7 +433,7 @@ def test_the_owner_edits_a_passage_and_notes_follow_their_words(
     )
     response = teacher_client.post(
         reverse("passage_edit", args=[passage.pk]),
-        {"heading": "Communes", "kind": "text", "text": new_text},
+        {"heading": "Communes", "kind": "text", "text": new_text, "version": passage.version},
     )
     assert response.status_code == 302
     passage.refresh_from_db()
@@ -453,7 +453,7 @@ def test_an_empty_passage_is_refused_and_nothing_changes(teacher_client, own_les
     passage = passage_of(own_lesson)
     response = teacher_client.post(
         reverse("passage_edit", args=[passage.pk]),
-        {"heading": "New heading", "kind": "text", "text": "   "},
+        {"heading": "New heading", "kind": "text", "text": "   ", "version": passage.version},
     )
     assert response.status_code == 422
     assert "A passage needs some text." in response.text

@@ -196,7 +196,11 @@ ROUTES: dict[str, Route] = {
     "lesson_delete": Route(_pk("lesson"), BOTH, OWNER),
     "lesson_glossary": Route(_pk("lesson"), GET, TEACHERS),
     "glossary": Route(methods=GET, access=TEACHERS),
+    "passage_create": Route(_pk("lesson"), BOTH, OWNER),
     "passage_edit": Route(_pk("passage"), BOTH, OWNER),
+    "passage_move": Route(_pk("passage"), POST, OWNER, data=lambda w: {"direction": "down"}),
+    # The world's passage is quoted and linked, so the owner's POST is refused (409).
+    "passage_delete": Route(_pk("passage"), BOTH, OWNER),
     "annotation_create": Route(_pk("passage"), BOTH, TEACHERS),
     "annotation_detail": Route(_pk("annotation"), GET, TEACHERS),
     "annotation_edit": Route(_pk("annotation"), BOTH, OWNER),

@@ -303,6 +303,8 @@ class World:
             reverse("lesson_glossary", args=[self.lesson.pk]),
             reverse("glossary"),
             reverse("passage_edit", args=[self.passage.pk]),
+            reverse("passage_create", args=[self.lesson.pk]),
+            reverse("passage_delete", args=[self.passage.pk]),
             reverse("annotation_detail", args=[self.annotation.pk]),
             reverse("annotation_edit", args=[self.annotation.pk]),
             reverse("staff_home"),

@@ -131,6 +131,7 @@ class PassageForm(forms.Form):
     text = forms.CharField(
         label="Text",
         strip=False,
+        error_messages={"required": "A passage needs some text."},
         widget=forms.Textarea(attrs={"rows": 14}),
         help_text="Plain text; leave a blank line between paragraphs. Notes on this passage "
         "move with their words; a note whose words are gone is kept and listed for you to "
@@ -143,6 +144,39 @@ class PassageForm(forms.Form):
             raise ValidationError("A passage needs some text.")
         check_length(text)
         return text
+
+
+class PassageEditForm(PassageForm):
+    """A passage edit, with the version of the passage it was based on."""
+
+    version = forms.IntegerField(
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This form is out of date: open the passage again to edit it.",
+            "invalid": "This form is out of date: open the passage again to edit it.",
+        },
+    )
+
+
+class PassageAddForm(PassageForm):
+    """A new passage for a lesson, placed after one of its passages or at the end."""
+
+    after = forms.TypedChoiceField(label="Place it", coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, passages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.passages = {p.pk: p for p in passages}
+        self.fields["kind"].initial = Passage.Kind.TEXT
+        self.fields["text"].help_text = "Plain text; leave a blank line between paragraphs."
+        self.fields["after"].choices = [("", "At the end")] + [
+            (p.pk, f"After passage {n}" + (f": {p.heading}" if p.heading else ""))
+            for n, p in enumerate(passages, start=1)
+        ]
+
+    def clean_after(self):
+        pk = self.cleaned_data["after"]
+        return None if pk is None else self.passages[pk]
 
 
 class QuoteFields(forms.Form):

@@ -83,6 +83,9 @@ class Passage(models.Model):
     heading = models.CharField(max_length=300, blank=True)
     text = models.TextField()
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.TEXT)
+    # Bumped by every change of heading, kind or text, so an edit based on an older
+    # version is refused instead of silently overwriting the newer one.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["lesson", "order", "id"]

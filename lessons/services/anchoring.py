@@ -333,8 +333,10 @@ def update_passage_text(*, passage: Passage, text: str) -> ReanchorReport:
         locked = Passage.objects.select_for_update().get(pk=passage.pk)
         old_text = locked.text
         locked.text = text
-        locked.save(update_fields=["text"])
-        passage.text = text
+        # Any open edit form based on the old text is now stale (see update_passage).
+        locked.version += 1
+        locked.save(update_fields=["text", "version"])
+        passage.text, passage.version = text, locked.version
         by_model: dict[type, list] = {}
         for span in spans_of(locked):
             found = reanchor_span(anchor_of(span), text, old_text=old_text)

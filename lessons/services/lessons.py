@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from ..models import Annotation, Lesson, Passage, Topic
+from ..models import Annotation, EvidenceLink, KeyEvidence, Lesson, Passage, Question, Topic
 from .anchoring import ReanchorReport, make_anchor, normalise_passage_text, update_passage_text
 from .evidence import get_or_create_topic
 from .importer import ProposedPassage
@@ -101,14 +101,146 @@ def delete_lesson(*, lesson: Lesson) -> None:
         lesson.delete()
 
 
-def update_passage(*, passage: Passage, heading: str, kind: str, text: str) -> ReanchorReport:
-    """Change a passage; every note and quotation anchored to it follows its words."""
+class PassageConflict(Exception):
+    """The passage was changed since the edit form was opened; nothing was saved."""
+
+    def __init__(self, current: Passage):
+        super().__init__("This passage was changed since you opened it.")
+        self.current = current
+
+
+class PassageInUse(Exception):
+    """Tasks depend on the passage, so deleting it would take their source away."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("This passage cannot be deleted: " + " ".join(reasons))
+        self.reasons = reasons
+
+
+def update_passage(
+    *, passage: Passage, heading: str, kind: str, text: str, version: int | None = None
+) -> ReanchorReport:
+    """Change a passage; every note and quotation anchored to it follows its words.
+
+    With `version` (the one the edit was based on), a passage changed since then raises
+    PassageConflict and nothing is saved.
+    """
     with transaction.atomic():
+        locked = Passage.objects.select_for_update().get(pk=passage.pk)
+        if version is not None and locked.version != version:
+            raise PassageConflict(locked)
         Passage.objects.filter(pk=passage.pk).update(heading=heading.strip(), kind=kind)
         passage.heading, passage.kind = heading.strip(), kind
+        # Saving the text bumps the version once, also when only heading or kind changed.
         report = update_passage_text(passage=passage, text=text)
         Lesson.objects.filter(pk=passage.lesson_id).update(updated_at=timezone.now())
     return report
+
+
+def _renumber(lesson: Lesson, ids: list[int] | None = None) -> list[int]:
+    """Number the lesson's passages 1, 2, 3… in the order of `ids` (default: as they are)."""
+    if ids is None:
+        ids = list(lesson.passages.order_by("order", "id").values_list("id", flat=True))
+    passages = Passage.objects.in_bulk(ids)
+    changed = []
+    for order, pk in enumerate(ids, start=1):
+        if passages[pk].order != order:
+            passages[pk].order = order
+            changed.append(passages[pk])
+    Passage.objects.bulk_update(changed, ["order"])
+    return ids
+
+
+def _lock(lesson: Lesson) -> None:
+    """One change of the lesson's passage order at a time."""
+    Lesson.objects.select_for_update().filter(pk=lesson.pk).first()
+
+
+def add_passage(
+    *, lesson: Lesson, heading: str, kind: str, text: str, after: Passage | None = None
+) -> Passage:
+    """A new passage, placed just after `after` (a passage of the lesson) or at the end."""
+    text = normalise_passage_text(text)
+    if not text:
+        raise ValueError("A passage needs some text.")
+    with transaction.atomic():
+        _lock(lesson)
+        ids = _renumber(lesson)
+        if after is not None and after.pk not in ids:
+            raise ValueError("That passage is not in this lesson.")
+        passage = Passage.objects.create(
+            lesson=lesson, order=len(ids) + 1, heading=heading.strip(), kind=kind, text=text
+        )
+        position = ids.index(after.pk) + 1 if after is not None else len(ids)
+        ids.insert(position, passage.pk)
+        _renumber(lesson, ids)
+        Lesson.objects.filter(pk=lesson.pk).update(updated_at=timezone.now())
+    passage.refresh_from_db()
+    return passage
+
+
+def move_passage(*, passage: Passage, direction: str) -> list[int]:
+    """Move a passage up or down one place; returns the lesson's passage ids in order."""
+    if direction not in ("up", "down"):
+        raise ValueError("Move a passage up or down.")
+    with transaction.atomic():
+        _lock(passage.lesson)
+        ids = _renumber(passage.lesson)
+        position = ids.index(passage.pk)
+        other = position - 1 if direction == "up" else position + 1
+        if 0 <= other < len(ids):
+            ids[position], ids[other] = ids[other], ids[position]
+            _renumber(passage.lesson, ids)
+            Lesson.objects.filter(pk=passage.lesson_id).update(updated_at=timezone.now())
+    return ids
+
+
+def passage_in_use(passage: Passage) -> list[str]:
+    """Why deleting the passage would take a task's source away (empty if it would not)."""
+    reasons = []
+    questions = (
+        Question.objects.filter(linked_passages=passage, task__isnull=False)
+        .select_related("task")
+        .order_by("task__title", "task_id", "order", "id")
+    )
+    for question in questions:
+        number = list(question.task.questions.values_list("id", flat=True)).index(question.pk) + 1
+        reasons.append(f"Question {number} of the task “{question.task.title}” links to it.")
+    keys = KeyEvidence.objects.filter(passage=passage).count()
+    if keys:
+        reasons.append(
+            "1 piece of key evidence in a mark scheme quotes it."
+            if keys == 1
+            else f"{keys} pieces of key evidence in mark schemes quote it."
+        )
+    students = (
+        EvidenceLink.objects.filter(passage=passage)
+        .values("answer__submission__student")
+        .distinct()
+        .count()
+    )
+    if students:
+        reasons.append(
+            "1 student has quoted it as evidence."
+            if students == 1
+            else f"{students} students have quoted it as evidence."
+        )
+    return reasons
+
+
+def delete_passage(*, passage: Passage) -> int:
+    """Delete a passage no task depends on, with its notes; returns how many notes went."""
+    with transaction.atomic():
+        _lock(passage.lesson)
+        reasons = passage_in_use(passage)
+        if reasons:
+            raise PassageInUse(reasons)
+        notes = Annotation.objects.filter(passage=passage).count()
+        lesson = passage.lesson
+        passage.delete()
+        _renumber(lesson)
+        Lesson.objects.filter(pk=lesson.pk).update(updated_at=timezone.now())
+    return notes
 
 
 def _claim_topic(kind: str, topic: Topic | None, new_topic: str) -> Topic | None:

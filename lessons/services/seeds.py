@@ -851,8 +851,11 @@ def _update_passages(
             passage = existing[order]
             text_changed = passage.text != normalise_passage_text(seed.text)
             if (passage.heading, passage.kind, passage.order) != (seed.heading, seed.kind, order):
+                if (passage.heading, passage.kind) != (seed.heading, seed.kind):
+                    # A changed heading or kind makes open edit forms stale, as text does.
+                    passage.version += 1
                 passage.heading, passage.kind, passage.order = seed.heading, seed.kind, order
-                passage.save(update_fields=["heading", "kind", "order"])
+                passage.save(update_fields=["heading", "kind", "order", "version"])
                 if not text_changed:
                     result.passages_changed += 1
             if text_changed:

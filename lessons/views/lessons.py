@@ -15,7 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.text import Truncator
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from ..access import (
     get_annotation_for_teacher,
@@ -32,7 +32,8 @@ from ..forms.lessons import (
     AnnotationForm,
     ImportSourceForm,
     LessonDetailsForm,
-    PassageForm,
+    PassageAddForm,
+    PassageEditForm,
     ReattachForm,
     ReviewPassageFormSet,
     ReviewSourceForm,
@@ -41,14 +42,20 @@ from ..models import Annotation, Lesson, Passage
 from ..services.anchoring import spans_of
 from ..services.importer import MAX_UPLOAD_BYTES, ProposedPassage, propose_lesson
 from ..services.lessons import (
+    PassageConflict,
+    PassageInUse,
     add_annotation,
+    add_passage,
     change_annotation,
     copy_lesson,
     create_lesson,
     delete_annotation,
     delete_lesson,
+    delete_passage,
     glossary,
     glossary_annotations,
+    move_passage,
+    passage_in_use,
     reattach_annotation,
     update_lesson_details,
     update_passage,
@@ -122,12 +129,21 @@ def _tools(
     editing: Annotation | None = None,
     open_create: int | None = None,
     message: str = "",
+    order_ids: list[int] | None = None,
 ) -> None:
     """The teacher's forms beside each passage; `bound` is a form being re-shown with its
-    errors, `editing` a note being edited."""
+    errors, `editing` a note being edited, `order_ids` the lesson's passages in order."""
+    is_owner = lesson.owner_id == user.id
+    if is_owner and order_ids is None:
+        order_ids = list(lesson.passages.order_by("order", "id").values_list("pk", flat=True))
     for view in views:
         passage = view.passage
-        view.extra["can_edit_passage"] = lesson.owner_id == user.id
+        view.extra["can_edit_passage"] = is_owner
+        if is_owner:
+            position = order_ids.index(passage.pk)
+            view.extra["number"] = position + 1
+            view.extra["is_first"] = position == 0
+            view.extra["is_last"] = position == len(order_ids) - 1
         if isinstance(bound, AnnotationForm) and bound.passage.pk == passage.pk:
             view.extra["create_form"] = bound
             view.extra["create_open"] = True
@@ -165,7 +181,7 @@ def _tools(
 
 def _lesson_page(request: HttpRequest, lesson: Lesson, *, status: int = 200, **tools):
     views = passage_views(reading_passages(lesson.passages.all()), user=request.user)
-    _tools(views, request.user, lesson, **tools)
+    _tools(views, request.user, lesson, order_ids=[v.passage.pk for v in views], **tools)
     detached = [n for view in views for n in view.detached]
     context = {
         "lesson": lesson,
@@ -192,6 +208,46 @@ def _passage_block(request: HttpRequest, passage: Passage, *, status: int = 200,
     return response
 
 
+def _passages_list(
+    request: HttpRequest,
+    lesson: Lesson,
+    *,
+    message: str = "",
+    error: bool = False,
+    focus: tuple[int, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The lesson's list of passages, for htmx after one was added, moved or deleted.
+
+    `message` is announced above the list (or in the block of the passage `focus` names);
+    focus is (passage id, "up", "down" or "message"): what gets the keyboard focus.
+    """
+    views = passage_views(reading_passages(lesson.passages.all()), user=request.user)
+    _tools(views, request.user, lesson, order_ids=[v.passage.pk for v in views])
+    list_message = message
+    for view in views:
+        if focus is not None and view.passage.pk == focus[0]:
+            where = focus[1]
+            # A button that is no longer there (top or bottom reached) cannot be focused.
+            if where == "up" and view.extra["is_first"]:
+                where = "down" if not view.extra["is_last"] else "message"
+            elif where == "down" and view.extra["is_last"]:
+                where = "up" if not view.extra["is_first"] else "message"
+            view.extra["focus"] = where
+            view.extra["message"], list_message = message, ""
+    context = {
+        "lesson": lesson,
+        "views": views,
+        "is_owner": lesson.owner_id == request.user.id,
+        "show_authors": True,
+        "list_message": list_message,
+        "list_error": error,
+    }
+    response = render(request, "lessons/lesson_detail.html#passages", context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return retarget(reswap(response, "outerHTML"), "#passages")
+
+
 def _show(request: HttpRequest, passage: Passage, *, status: int = 200, **tools) -> HttpResponse:
     """The passage's block for htmx, or the whole lesson page."""
     if _is_partial(request):
@@ -213,6 +269,8 @@ def lesson_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A lesson to read with its notes; teachers annotate it here."""
     lesson = get_lesson_for_teacher(request.user, pk)
     passage_id = request.GET.get("passage", "")
+    if _is_partial(request) and request.GET.get("passages") == "1":
+        return _passages_list(request, lesson)
     if _is_partial(request) and passage_id.isdigit():
         passage = lesson.passages.filter(pk=int(passage_id)).first()
         if passage is None:
@@ -275,42 +333,177 @@ def lesson_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # Passages and notes ---------------------------------------------------------------------
 
 
+def _number(passage: Passage) -> int:
+    """The passage's place in its lesson, counting from 1 (whatever its order field)."""
+    ids = Passage.objects.filter(lesson_id=passage.lesson_id).order_by("order", "id")
+    return list(ids.values_list("pk", flat=True)).index(passage.pk) + 1
+
+
+def _reanchor_message(report) -> str:
+    message = "Passage saved."
+    if report.moved:
+        message += (
+            " 1 note moved with its words."
+            if report.moved == 1
+            else f" {report.moved} notes moved with their words."
+        )
+    if report.detached:
+        message += (
+            " 1 note lost its words and is listed for you to re-attach."
+            if report.detached == 1
+            else f" {report.detached} notes lost their words and are listed for you to re-attach."
+        )
+    return message
+
+
 @teacher_required
 @require_http_methods(["GET", "POST"])
 def passage_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Change a passage's text (its lesson's owner only); notes follow their words."""
+    """Change a passage's text (its lesson's owner only); notes follow their words.
+
+    The form carries the passage's version: a save based on an older version (another tab,
+    the seed loader) is refused, showing both texts, and nothing is saved.
+    """
     passage = get_own_passage_for_teacher(request.user, pk)
-    initial = {"heading": passage.heading, "kind": passage.kind, "text": passage.text}
-    form = PassageForm(request.POST or None, initial=initial)
+    initial = {
+        "heading": passage.heading,
+        "kind": passage.kind,
+        "text": passage.text,
+        "version": passage.version,
+    }
+    form = PassageEditForm(request.POST or None, initial=initial)
+    conflict = None
     if request.method == "POST":
         if form.is_valid():
-            report = update_passage(passage=passage, **form.cleaned_data)
-            message = "Passage saved."
-            if report.moved:
-                message += (
-                    " 1 note moved with its words."
-                    if report.moved == 1
-                    else f" {report.moved} notes moved with their words."
+            try:
+                report = update_passage(passage=passage, **form.cleaned_data)
+            except PassageConflict as error:
+                conflict = error.current
+                # Their words stay in the form, now based on the current version: saving
+                # again is a deliberate choice to replace the current text.
+                data = request.POST.copy()
+                data["version"] = conflict.version
+                form = PassageEditForm(data)
+                form.is_valid()
+                passage = conflict
+            else:
+                return _done(
+                    request, passage, _reanchor_message(report), anchor=f"passage-{passage.pk}"
                 )
-            if report.detached:
-                message += (
-                    " 1 note lost its words and is listed for you to re-attach."
-                    if report.detached == 1
-                    else f" {report.detached} notes lost their words and are listed for you "
-                    "to re-attach."
+        else:
+            _focus_first_error(form)
+    else:
+        form.fields["text"].widget.attrs["autofocus"] = True
+    context = {
+        "passage": passage,
+        "number": _number(passage),
+        "form": form,
+        "span_count": len(spans_of(passage)),
+        "conflict": conflict,
+    }
+    if conflict is not None:
+        status = 409 if _is_partial(request) else 422
+    else:
+        status = 422 if form.errors else 200
+    return _render(request, "lessons/passage_edit.html", "form", context, status=status)
+
+
+@teacher_required
+@require_http_methods(["GET", "POST"])
+def passage_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a passage to a lesson (its owner only), after a chosen passage or at the end."""
+    lesson = get_own_lesson_for_teacher(request.user, pk)
+    passages = list(lesson.passages.order_by("order", "id"))
+    after = request.GET.get("after", "")
+    initial = {"after": after} if after.isdigit() else {}
+    # Its own ids: a passage's edit form (id_text…) may be open on the same page.
+    form = PassageAddForm(
+        request.POST or None, passages=passages, initial=initial, auto_id="add-passage-%s"
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            passage = add_passage(lesson=lesson, **form.cleaned_data)
+            message = f"Passage added as passage {passage.order}."
+            if _is_partial(request):
+                return _passages_list(
+                    request, lesson, message=message, focus=(passage.pk, "message")
                 )
-            return _done(request, passage, message, anchor=f"passage-{passage.pk}")
+            messages.success(request, message)
+            return redirect(reverse("lesson_detail", args=[lesson.pk]) + f"#passage-{passage.pk}")
         _focus_first_error(form)
     else:
         form.fields["text"].widget.attrs["autofocus"] = True
-    context = {"passage": passage, "form": form, "span_count": len(spans_of(passage))}
+    context = {"lesson": lesson, "form": form, "after": initial.get("after", "")}
     return _render(
         request,
-        "lessons/passage_edit.html",
+        "lessons/passage_create.html",
         "form",
         context,
         status=422 if form.errors else 200,
     )
+
+
+@teacher_required
+@require_POST
+def passage_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a passage up or down one place (its lesson's owner only)."""
+    passage = get_own_passage_for_teacher(request.user, pk)
+    direction = request.POST.get("direction", "")
+    try:
+        ids = move_passage(passage=passage, direction=direction)
+    except ValueError as error:
+        if _is_partial(request):
+            return _passages_list(
+                request, passage.lesson, message=str(error), error=True, status=422
+            )
+        messages.error(request, str(error))
+        return redirect(reverse("lesson_detail", args=[passage.lesson_id]) + f"#passage-{pk}")
+    message = f"Passage moved {direction}: now passage {ids.index(passage.pk) + 1} of {len(ids)}."
+    if _is_partial(request):
+        return _passages_list(
+            request, passage.lesson, message=message, focus=(passage.pk, direction)
+        )
+    messages.success(request, message)
+    return redirect(reverse("lesson_detail", args=[passage.lesson_id]) + f"#passage-{pk}")
+
+
+@teacher_required
+@require_http_methods(["GET", "POST"])
+def passage_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a passage no task depends on (its lesson's owner only), after confirming."""
+    passage = get_own_passage_for_teacher(request.user, pk)
+    lesson = passage.lesson
+    reasons = passage_in_use(passage)
+    if request.method == "POST" and not reasons:
+        try:
+            notes = delete_passage(passage=passage)
+        except PassageInUse as error:
+            reasons = error.reasons
+        else:
+            message = "Passage deleted" + (
+                "."
+                if not notes
+                else " with its note."
+                if notes == 1
+                else f" with its {notes} notes."
+            )
+            if _is_partial(request):
+                return _passages_list(request, lesson, message=message)
+            messages.success(request, message)
+            return redirect("lesson_detail", pk=lesson.pk)
+    context = {
+        "passage": passage,
+        "number": _number(passage),
+        "lesson": lesson,
+        "reasons": reasons,
+        "note_count": passage.annotations.count(),
+    }
+    status = 409 if request.method == "POST" else 200
+    response = _render(request, "lessons/passage_delete.html", "confirm", context, status=status)
+    if request.method == "POST" and _is_partial(request):
+        # The form asked to replace the list; the refusal replaces the passage's block.
+        response = retarget(reswap(response, "outerHTML"), f"#passage-{passage.pk}")
+    return response
 
 
 @teacher_required

@@ -176,3 +176,46 @@ def test_without_javascript_a_teacher_types_the_words_and_follows_links_to_notes
     assert page.url.endswith(f"#note-{note.pk}")
     expect(page.locator(f"#note-{note.pk}")).to_contain_text("Set up in 1958.")
     context.close()
+
+
+def test_a_teacher_adds_a_passage_and_moves_it_up_with_the_keyboard(page, log_in, teacher):
+    lesson = LessonFactory(owner=teacher, title="My communes lesson")
+    PassageFactory(lesson=lesson, order=1, heading="Opening", text="The first words.")
+    PassageFactory(lesson=lesson, order=2, heading="Closing", text="The last words.")
+    log_in(teacher)
+    page.goto(f"/lessons/{lesson.pk}/")
+
+    page.get_by_role("link", name="Add a passage at the end").click()
+    form = page.locator("form.passage-add")
+    expect(form.get_by_label("Text:")).to_be_focused()
+    form.get_by_label("Heading:").fill("Afterword")
+    form.get_by_label("Text:").fill("Words added after the import.")
+    form.get_by_role("button", name="Add passage").click()
+    # The new passage's message takes the focus (after htmx settles: wait for it).
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("Passage added as passage 3.")
+    expect(status).to_be_focused()
+    added = lesson.passages.get(heading="Afterword")
+    block = page.locator(f"#passage-{added.pk}")
+    expect(block.get_by_role("status")).to_be_focused()
+
+    # Keyboard only: Tab to its "Move up" button and press Enter, twice.
+    block.get_by_role("link", name="Edit passage").focus()
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text(re.compile("^Move up"))
+    page.keyboard.press("Enter")
+    expect(page.locator(".passage-block").nth(1)).to_have_id(f"passage-{added.pk}")
+    # The focus came back to the moved passage's button, so Enter moves it again.
+    focused = page.locator(":focus")
+    expect(focused).to_have_text(re.compile("^Move up"))
+    expect(page.locator(f"#passage-{added.pk} :focus")).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(page.locator(".passage-block").first).to_have_id(f"passage-{added.pk}")
+    # At the top there is no "Move up": the focus is on its "Move down".
+    expect(page.locator(f"#passage-{added.pk} :focus")).to_have_text(re.compile("^Move down"))
+    assert list(lesson.passages.order_by("order").values_list("heading", flat=True)) == [
+        "Afterword",
+        "Opening",
+        "Closing",
+    ]
+    assert not page.js_errors
