@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import TEST_PASSWORD
 
@@ -61,6 +62,11 @@ def console_error(message) -> str | None:
     if message.type != "error" or message.text in EXPECTED_STATUS_MESSAGES:
         return None
     return message.text
+
+
+# Assertions wait up to 10 s, like actions: the default 5 s is too short for an autosave's
+# 2 s debounce and round trip when CI shares a loaded 2-core machine.
+expect.set_options(timeout=10_000)
 
 
 @pytest.fixture
