@@ -81,6 +81,20 @@ def test_a_passage_added_without_a_place_goes_at_the_end(teacher_client, lesson)
     assert orders(lesson) == [1, 2, 3, 4]
 
 
+def test_two_add_forms_open_on_one_page_have_ids_of_their_own(teacher_client, lesson):
+    url = reverse("passage_create", args=[lesson.pk])
+    first, second = passage(lesson, "First"), passage(lesson, "Second")
+    after_first = teacher_client.get(url, {"after": first.pk}, **HTMX).text
+    after_second = teacher_client.get(url, {"after": second.pk}, **HTMX).text
+    at_end = teacher_client.get(url, **HTMX).text
+    assert f'id="add-passage-{first.pk}-text"' in after_first
+    assert f'id="add-passage-{second.pk}-text"' in after_second
+    assert 'id="add-passage-end-text"' in at_end
+    # A refused add keeps the ids of the form it came from.
+    refused = teacher_client.post(url, {"after": first.pk, "kind": "text", "text": ""}, **HTMX)
+    assert f'id="add-passage-{first.pk}-text"' in refused.text
+
+
 @pytest.mark.parametrize("text", ["", " \n "])
 def test_an_empty_new_passage_is_refused_with_the_heading_kept(teacher_client, lesson, text):
     url = reverse("passage_create", args=[lesson.pk])

@@ -416,9 +416,15 @@ def passage_create(request: HttpRequest, pk: int) -> HttpResponse:
     passages = list(lesson.passages.order_by("order", "id"))
     after = request.GET.get("after", "")
     initial = {"after": after} if after.isdigit() else {}
-    # Its own ids: a passage's edit form (id_text…) may be open on the same page.
+    # Ids of its own, per place: a passage's edit form (id_text…) and other add forms (one
+    # per "Add a passage after") may be open on the same page.
+    place = request.POST.get("after", after) if request.method == "POST" else after
+    slot = place if place.isdigit() else "end"
     form = PassageAddForm(
-        request.POST or None, passages=passages, initial=initial, auto_id="add-passage-%s"
+        request.POST or None,
+        passages=passages,
+        initial=initial,
+        auto_id=f"add-passage-{slot}-%s",
     )
     if request.method == "POST":
         if form.is_valid():
