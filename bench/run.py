@@ -48,7 +48,17 @@ def recreate_database(admin_url: str, name: str, *, drop_only: bool = False) -> 
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    try:
+        conn = psycopg.connect(admin_url, autocommit=True)
+    except psycopg.OperationalError as error:
+        # Said plainly, not as a traceback: the usual cause is a DATABASE_URL naming a
+        # database that does not exist yet (the benchmark makes its own next to it).
+        raise SystemExit(
+            "make bench could not connect to the database in DATABASE_URL, which it uses to "
+            f"create {name} next to it: {str(error).strip()}\n"
+            "Name a database that exists on that server, e.g. …:5432/postgres."
+        ) from None
+    with conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
