@@ -57,13 +57,19 @@ def env_secret(name: str) -> str:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
+MISSING_SECRET_KEY_MESSAGE = (
+    "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) must be set when DJANGO_DEBUG is off. "
+    "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+)
 SECRET_KEY = env_secret("DJANGO_SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) must be set when DJANGO_DEBUG is off. "
-            "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
-        )
+SECRET_KEY_IS_SET = bool(SECRET_KEY)
+if not SECRET_KEY_IS_SET:
+    # An install that says DJANGO_DEBUG=false is a production one: stop at once. Otherwise
+    # management commands (check, makemigrations, migrate…) run on a fresh clone with no
+    # set-up, while serving refuses to start (glfsite/wsgi.py) and check --deploy fails
+    # (lessons/checks.py): nothing is ever signed with this key for real users.
+    if not DEBUG and "DJANGO_DEBUG" in os.environ:
+        raise ImproperlyConfigured(MISSING_SECRET_KEY_MESSAGE)
     SECRET_KEY = "development-only-insecure-key-never-use-in-production"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])

@@ -33,6 +33,34 @@ def test_missing_secret_key_in_production_is_a_clear_startup_error():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def test_management_commands_run_on_a_fresh_clone_with_no_configuration():
+    check = run_manage("check", env={})
+    assert check.returncode == 0, check.stderr
+    migrations = run_manage("makemigrations", "--check", "--dry-run", env={})
+    assert migrations.returncode == 0, migrations.stdout + migrations.stderr
+
+
+def test_deploy_check_fails_without_a_secret_key():
+    result = run_manage("check", "--deploy", env={"DJANGO_ALLOWED_HOSTS": "history.school.example"})
+    assert result.returncode != 0
+    assert "glfsite.E001" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize("entry_point", ["glfsite.wsgi", "glfsite.asgi"])
+def test_the_app_server_refuses_to_start_without_a_secret_key(entry_point):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {entry_point}"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
 def test_secret_key_can_come_from_a_file(tmp_path):
     key_file = tmp_path / "secret"
     key_file.write_text("a-secret-from-a-file-" + "x" * 40)
