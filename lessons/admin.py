@@ -36,9 +36,16 @@ class SchoolClassAdmin(admin.ModelAdmin):
 
 
 class PassageInline(admin.StackedInline):
+    """Passages are shown here, not edited: an edit on the lesson page moves every note and
+    quotation with its words (and checks the version); a raw edit here would not."""
+
     model = Passage
     extra = 0
-    readonly_fields = ["version"]
+    fields = readonly_fields = ["order", "heading", "kind", "text", "version"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Lesson)
@@ -46,13 +53,6 @@ class LessonAdmin(admin.ModelAdmin):
     list_display = ["title", "author", "publisher", "source_kind", "owner"]
     search_fields = ["title", "author", "publisher"]
     inlines = [PassageInline]
-
-    def save_formset(self, request, form, formset, change):
-        """A passage changed here makes a teacher's open edit form stale, as any edit does."""
-        for inline in formset.forms:
-            if inline.instance.pk and {"heading", "kind", "text"} & set(inline.changed_data):
-                inline.instance.version += 1
-        super().save_formset(request, form, formset, change)
 
 
 @admin.register(Annotation)

@@ -2,6 +2,7 @@
 overwrite a newer version (issue 4)."""
 
 import pytest
+from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from lessons.models import Annotation, Passage
@@ -436,3 +437,30 @@ def test_a_conflict_shows_both_texts_escaped(teacher_client, lesson):
     assert "<img src=x" not in response.text
     assert "&lt;script&gt;alert(&quot;current&quot;)&lt;/script&gt;" in response.text
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in response.text
+
+
+def test_the_admin_shows_passages_but_edits_them_only_on_the_lesson_page(admin_client, lesson):
+    first = passage(lesson, "First")
+    page = admin_client.get(reverse("admin:lessons_lesson_change", args=[lesson.pk]))
+    assert page.status_code == 200
+    assert "First text." in page.text
+    assert 'name="passages-0-text"' not in page.text
+    # Saving the lesson there leaves its passages (and their notes' anchors) as they were.
+    fields = {k: v for k, v in model_to_dict(lesson).items() if v is not None}
+    data = {
+        **fields,
+        "title": "The communes, renamed",
+        "passages-TOTAL_FORMS": "3",
+        "passages-INITIAL_FORMS": "3",
+        "passages-MIN_NUM_FORMS": "0",
+        "passages-MAX_NUM_FORMS": "1000",
+        **{f"passages-{n}-id": p.pk for n, p in enumerate(lesson.passages.order_by("order"))},
+        "passages-0-text": "Overwritten in the admin.",
+    }
+    response = admin_client.post(reverse("admin:lessons_lesson_change", args=[lesson.pk]), data)
+    assert response.status_code == 302
+    lesson.refresh_from_db()
+    assert lesson.title == "The communes, renamed"
+    first.refresh_from_db()
+    assert first.text == "First text."
+    assert first.version == 1
