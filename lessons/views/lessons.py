@@ -414,17 +414,15 @@ def passage_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a passage to a lesson (its owner only), after a chosen passage or at the end."""
     lesson = get_own_lesson_for_teacher(request.user, pk)
     passages = list(lesson.passages.order_by("order", "id"))
-    after = request.GET.get("after", "")
+    after = (request.POST if request.method == "POST" else request.GET).get("after", "")
     initial = {"after": after} if after.isdigit() else {}
     # Ids of its own, per place: a passage's edit form (id_text…) and other add forms (one
     # per "Add a passage after") may be open on the same page.
-    place = request.POST.get("after", after) if request.method == "POST" else after
-    slot = place if place.isdigit() else "end"
     form = PassageAddForm(
         request.POST or None,
         passages=passages,
         initial=initial,
-        auto_id=f"add-passage-{slot}-%s",
+        auto_id=f"add-passage-{after if after.isdigit() else 'end'}-%s",
     )
     if request.method == "POST":
         if form.is_valid():
