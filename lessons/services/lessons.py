@@ -203,9 +203,17 @@ def passage_in_use(passage: Passage) -> list[str]:
         .select_related("task")
         .order_by("task__title", "task_id", "order", "id")
     )
+    # Each question's number in its task, from one query over those tasks' questions.
+    in_order = Question.objects.filter(task__in={q.task_id for q in questions}).order_by(
+        "task_id", "order", "id"
+    )
+    numbers, counted = {}, {}
+    for pk, task_id in in_order.values_list("id", "task_id"):
+        counted[task_id] = numbers[pk] = counted.get(task_id, 0) + 1
     for question in questions:
-        number = list(question.task.questions.values_list("id", flat=True)).index(question.pk) + 1
-        reasons.append(f"Question {number} of the task “{question.task.title}” links to it.")
+        reasons.append(
+            f"Question {numbers[question.pk]} of the task “{question.task.title}” links to it."
+        )
     keys = KeyEvidence.objects.filter(passage=passage).count()
     if keys:
         reasons.append(
